@@ -50,19 +50,21 @@ def decode_image(
 
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            # Pillow warns from 89 million pixels; the station's own limit decides.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(raw))
-            width, height = image.size
-            if width * height > max_pixels:
-                raise ImageError(
-                    f"{label}: the header claims {width} x {height} pixels, more than "
-                    f"the limit of {max_pixels:,}; the file is refused unread "
-                    "(raise capture.max_pixels only for genuine oversize scans)"
-                )
+            _check_size(label, image.size, max_pixels)
             image.load()
     except ImageError:
         raise
-    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
+    except Image.DecompressionBombError as exc:
+        # Pillow 13 refuses, while reading the header, anything over twice its own
+        # limit (179 million pixels), so the size is known only from its message.
+        raise ImageError(
+            f"{label}: the header claims more pixels than the limit of "
+            f"{max_pixels:,} ({exc}); the file is refused unread"
+        ) from exc
+    except (OSError, ValueError, SyntaxError) as exc:
         # Pillow 13 reports truncated and corrupt files as OSError or SyntaxError and
         # unknown formats as UnidentifiedImageError (an OSError).
         raise ImageError(
@@ -70,6 +72,16 @@ def decode_image(
         ) from exc
 
     return DecodedPage(pixels=_to_array(image), dpi=_declared_dpi(image))
+
+
+def _check_size(label: str, size: tuple[int, int], max_pixels: int) -> None:
+    width, height = size
+    if width * height > max_pixels:
+        raise ImageError(
+            f"{label}: the header claims {width} x {height} pixels, more than the "
+            f"limit of {max_pixels:,}; the file is refused unread (raise "
+            "capture.max_pixels only for genuine oversize scans)"
+        )
 
 
 def _to_array(image: Image.Image) -> np.ndarray:

@@ -1,0 +1,72 @@
+"""Work behind CLI commands that is not the daemon's: preprocessing files, status."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from station._config import Config
+from station._errors import StationError
+from station._imageio import decode_image, encode_png, write_durably
+from station.preprocess import CleanSettings, clean_page
+from station.queue import Batch, Document, Outbox, Page, open_database
+
+
+def preprocess_files(
+    files: list[Path], out: Path | None, dpi: float | None, config: Config
+) -> Iterator[dict[str, Any]]:
+    """Clean each file and yield what was measured; a bad file yields an error."""
+    settings = CleanSettings(
+        deskew=config.preprocess.deskew,
+        crop_border=config.preprocess.crop_border,
+        detect_blank=config.preprocess.detect_blank,
+    )
+    for path in files:
+        started = time.perf_counter()
+        try:
+            decoded = decode_image(path, config.capture.max_pixels)
+        except (StationError, OSError) as exc:
+            yield {"input": str(path), "error": getattr(exc, "message", str(exc))}
+            continue
+        page_dpi = decoded.dpi or dpi or 300.0
+        result = clean_page(decoded.pixels, page_dpi, settings)
+        record: dict[str, Any] = {
+            "input": str(path),
+            "skew_deg": round(result.skew_deg, 3),
+            "skew_confident": result.skew_confident,
+            "crop": list(result.crop),
+            "blank": result.blank,
+            "blank_score": round(float(result.blank_score), 5),
+            "dpi": page_dpi,
+            "dpi_source": "file" if decoded.dpi else ("option" if dpi else "assumed"),
+            "ms": round((time.perf_counter() - started) * 1000.0, 1),
+        }
+        if out is not None:
+            target = out / (path.stem + ".png")
+            write_durably(target, encode_png(result.image, page_dpi))
+            record["output"] = str(target)
+        yield record
+
+
+def status_report(config: Config) -> dict[str, Any]:
+    open_database(config.db_path)
+    batches = []
+    for batch in Batch.select().order_by(Batch.created_at.desc()).limit(20):
+        pages: dict[str, int] = {}
+        for page in Page.select().where(Page.batch == batch):
+            pages[page.state] = pages.get(page.state, 0) + 1
+        batches.append(
+            {
+                "id": batch.id,
+                "state": batch.state,
+                "message": batch.message,
+                "pages": pages,
+            }
+        )
+    return {
+        "batches": batches,
+        "documents": {d.id: d.state for d in Document.select()},
+        "outbox_waiting": Outbox.select().where(Outbox.state != "acked").count(),
+    }

@@ -1,0 +1,139 @@
+"""Load the station's settings from TOML: packaged defaults, a site file, overrides.
+
+Unknown keys are errors rather than silently ignored, because a mistyped setting on an
+appliance otherwise goes unnoticed until the day it matters.
+"""
+
+from __future__ import annotations
+
+import copy
+import tomllib
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from station._errors import ConfigError
+
+
+@dataclass(frozen=True)
+class CaptureConfig:
+    device: str
+    dpi: int
+    min_dpi: int
+    mode: str
+    source: str
+    max_pixels: int
+    min_free_mb: int
+
+
+@dataclass(frozen=True)
+class PreprocessConfig:
+    deskew: bool
+    crop_border: bool
+    detect_blank: bool
+
+
+@dataclass(frozen=True)
+class OcrConfig:
+    languages: str
+    workers: int
+    timeout_s: int
+
+
+@dataclass(frozen=True)
+class MqttConfig:
+    host: str
+    port: int
+    username: str
+    password: str
+    topic_prefix: str
+    retry_s: float
+    keepalive_s: int
+    max_message_bytes: int
+    max_inflight: int
+
+
+@dataclass(frozen=True)
+class Config:
+    station_id: str
+    data_dir: Path
+    capture: CaptureConfig
+    preprocess: PreprocessConfig
+    ocr: OcrConfig
+    mqtt: MqttConfig
+
+    @property
+    def db_path(self) -> Path:
+        return self.data_dir / "station.db"
+
+    @property
+    def spool_dir(self) -> Path:
+        return self.data_dir / "spool"
+
+
+def load_config(
+    path: Path | None = None, overrides: dict[str, Any] | None = None
+) -> Config:
+    """Return the settings: defaults, then ``path``, then dotted ``overrides``.
+
+    ``overrides`` maps "section.key" to a value, e.g. ``{"mqtt.port": 18830}``.
+    A relative ``station.data_dir`` is taken relative to the current directory.
+    """
+    text = resources.files("station").joinpath("default.toml").read_text("utf-8")
+    merged = tomllib.loads(text)
+    if path is not None:
+        try:
+            site = tomllib.loads(Path(path).read_text("utf-8"))
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(f"cannot read settings file {path}: {exc}") from exc
+        _merge(merged, site, source=str(path))
+    for dotted, value in (overrides or {}).items():
+        section, _, key = dotted.partition(".")
+        _merge(merged, {section: {key: value}}, source="overrides")
+    return _build(merged)
+
+
+def _merge(base: dict[str, Any], extra: dict[str, Any], source: str) -> None:
+    for section, values in extra.items():
+        if section not in base or not isinstance(values, dict):
+            raise ConfigError(f"{source}: unknown settings section [{section}]")
+        for key, given in values.items():
+            value = given
+            if key not in base[section]:
+                raise ConfigError(f"{source}: unknown setting {section}.{key}")
+            expected = type(base[section][key])
+            if expected is float and isinstance(value, int):
+                value = float(value)
+            if not isinstance(value, expected) or (
+                expected is int and isinstance(value, bool)
+            ):
+                raise ConfigError(
+                    f"{source}: {section}.{key} must be {expected.__name__}, "
+                    f"not {value!r}"
+                )
+            base[section][key] = copy.deepcopy(value)
+
+
+def _build(raw: dict[str, Any]) -> Config:
+    capture = CaptureConfig(**raw["capture"])
+    if capture.min_dpi < 300:
+        raise ConfigError("capture.min_dpi below 300 is not allowed for archive scans")
+    if capture.mode not in ("color", "gray", "lineart"):
+        raise ConfigError("capture.mode must be color, gray or lineart")
+    if capture.source not in ("flatbed", "adf", "duplex"):
+        raise ConfigError("capture.source must be flatbed, adf or duplex")
+    mqtt = MqttConfig(**raw["mqtt"])
+    if not 0 < mqtt.port < 65536:
+        raise ConfigError(f"mqtt.port {mqtt.port} is not a TCP port")
+    station_id = raw["station"]["id"]
+    if not station_id or any(c in station_id for c in "/+#"):
+        raise ConfigError("station.id must be non-empty without / + or #")
+    return Config(
+        station_id=station_id,
+        data_dir=Path(raw["station"]["data_dir"]).resolve(),
+        capture=capture,
+        preprocess=PreprocessConfig(**raw["preprocess"]),
+        ocr=OcrConfig(**raw["ocr"]),
+        mqtt=mqtt,
+    )

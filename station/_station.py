@@ -1,0 +1,544 @@
+"""The station daemon: turns captured pages into delivered documents.
+
+One loop, one thread for the database: it hands captured pages to worker processes,
+records what they return, builds a document when a batch's pages are all final,
+publishes documents from the outbox, and applies the broker's events. Everything it
+knows is in SQLite, so after a crash ``open()`` finds unfinished pages and unsent
+documents and carries on; a page is never recorded twice and a document keeps its id.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import datetime as dt
+import json
+import logging
+import multiprocessing
+import os
+import queue
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import peewee
+
+from station import __version__
+from station._config import Config
+from station._errors import DeliveryError
+from station._imageio import write_durably
+from station._worker import PageJob, PageOutcome, init_worker, process_page
+from station.capture import close_abandoned_batches
+from station.ocr import merge_pdfs
+from station.publish import (
+    SCHEMA,
+    ContractError,
+    LinkEvent,
+    MqttLink,
+    decode_ack,
+    document_topic,
+    encode_document,
+    sha256,
+)
+from station.queue import (
+    FINAL_PAGE_STATES,
+    Batch,
+    BatchState,
+    Document,
+    DocumentState,
+    Outbox,
+    OutboxState,
+    Page,
+    PageState,
+    database,
+    open_database,
+)
+
+log = logging.getLogger(__name__)
+
+#: A page whose worker died this many times (a crash, not a handled error) is failed.
+MAX_ATTEMPTS = 3
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+class Station:
+    """The daemon's state and its main loop; nothing starts until ``open()``."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self._pool: cf.ProcessPoolExecutor | None = None
+        self._workers = config.ocr.workers or os.cpu_count() or 1
+        self._running: dict[cf.Future[PageOutcome], int] = {}
+        self._inflight: dict[int, int] = {}  # MQTT mid -> outbox id
+        self.link: MqttLink | None = None
+
+    # -- lifecycle ---------------------------------------------------------------
+
+    def open(self, publish: bool = True) -> None:
+        self.config.data_dir.mkdir(parents=True, exist_ok=True)
+        open_database(self.config.db_path)
+        self._recover()
+        self._pool = self._new_pool()
+        if publish:
+            prefix = self.config.mqtt.topic_prefix
+            self.link = MqttLink(
+                self.config.mqtt,
+                client_id=f"station-{self.config.station_id}",
+                subscriptions=[f"{prefix}/{self.config.station_id}/ack/+"],
+            )
+            self.link.start()
+        log.info("station %s %s ready", self.config.station_id, __version__)
+
+    def close(self) -> None:
+        if self.link is not None:
+            self.link.stop()
+            self.link = None
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+        if not database.is_closed():
+            database.close()
+
+    def _recover(self) -> None:
+        """Put work a dead process left half-done back in line."""
+        requeued = (
+            Page.update(state=PageState.CAPTURED)
+            .where(Page.state == PageState.PROCESSING)
+            .execute()
+        )
+        if requeued:
+            log.info(
+                "%d pages left in processing by a previous run are queued again",
+                requeued,
+            )
+        for batch_id in close_abandoned_batches(self.config):
+            log.warning(
+                "batch %s was left scanning by a previous run; kept as partial",
+                batch_id,
+            )
+
+    def run(self, stop: threading.Event) -> None:
+        """Serve until ``stop`` is set; an unexpected error is logged, not fatal."""
+        while not stop.is_set():
+            try:
+                busy = self.step()
+            except peewee.OperationalError:
+                log.exception("database error; retrying in a second")
+                busy = False
+            if not busy:
+                stop.wait(0.2)
+
+    def run_until_idle(self, timeout_s: float, delivered: bool = True) -> bool:
+        """Step until nothing is left to do (and, if asked, all is delivered)."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            busy = self.step()
+            if not busy and self.idle(delivered):
+                return True
+            if not busy:
+                time.sleep(0.1)
+        return False
+
+    def idle(self, delivered: bool = True) -> bool:
+        open_pages = Page.select().where(Page.state.not_in(FINAL_PAGE_STATES)).count()
+        unbuilt = Batch.select().where(Batch.state.in_([BatchState.SCANNED])).count()
+        unsent = Outbox.select().where(Outbox.state != OutboxState.ACKED).count()
+        return (
+            not self._running
+            and open_pages == 0
+            and unbuilt == 0
+            and (not delivered or unsent == 0)
+        )
+
+    def step(self) -> bool:
+        """Do one round of every kind of work; return True if anything happened."""
+        busy = self._collect_outcomes()
+        busy |= self._dispatch_pages()
+        busy |= self._build_documents()
+        busy |= self._apply_link_events()
+        busy |= self._pump_outbox()
+        return busy
+
+    # -- pages ---------------------------------------------------------------------
+
+    def _dispatch_pages(self) -> bool:
+        assert self._pool is not None
+        room = 2 * self._workers - len(self._running)
+        if room <= 0:
+            return False
+        pages = (
+            Page.select(Page, Batch)
+            .join(Batch)
+            .where(Page.state == PageState.CAPTURED)
+            .order_by(Batch.created_at, Page.page_no)
+            .limit(room)
+        )
+        dispatched = False
+        for page in pages:
+            if page.attempts >= MAX_ATTEMPTS:
+                self._record(
+                    PageOutcome(
+                        page.id,
+                        PageState.FAILED,
+                        error=f"processing crashed {page.attempts} times; rescan it",
+                    )
+                )
+                continue
+            Page.update(state=PageState.PROCESSING, attempts=Page.attempts + 1).where(
+                Page.id == page.id
+            ).execute()
+            future = self._pool.submit(process_page, self._job(page))
+            self._running[future] = page.id
+            dispatched = True
+        return dispatched
+
+    def _job(self, page: Page) -> PageJob:
+        config = self.config
+        return PageJob(
+            page_id=page.id,
+            page_no=page.page_no,
+            raw_path=page.raw_path,
+            out_dir=str(config.spool_dir / page.batch_id),
+            dpi=page.dpi,
+            min_dpi=config.capture.min_dpi,
+            max_pixels=config.capture.max_pixels,
+            languages=config.ocr.languages,
+            timeout_s=config.ocr.timeout_s,
+            deskew=config.preprocess.deskew,
+            crop_border=config.preprocess.crop_border,
+            detect_blank=config.preprocess.detect_blank,
+        )
+
+    def _collect_outcomes(self) -> bool:
+        done = [f for f in self._running if f.done()]
+        for future in done:
+            page_id = self._running.pop(future)
+            try:
+                outcome = future.result()
+            except cf.process.BrokenProcessPool:
+                log.error("an OCR worker died; restarting the workers")
+                self._restart_pool()
+                return True
+            except Exception:  # a bug in a worker must not stop the daemon
+                log.exception("processing page %d failed unexpectedly", page_id)
+                outcome = PageOutcome(
+                    page_id,
+                    PageState.FAILED,
+                    error="internal error; see the station log",
+                )
+            self._record(outcome)
+        return bool(done)
+
+    def _restart_pool(self) -> None:
+        ids = list(self._running.values())
+        self._running.clear()
+        Page.update(state=PageState.CAPTURED).where(Page.id.in_(ids)).execute()
+        assert self._pool is not None
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        self._pool = self._new_pool()
+
+    def _new_pool(self) -> cf.ProcessPoolExecutor:
+        # spawn, not fork: the parent runs paho's network thread, and a forked child
+        # would inherit its locks in whatever state they were.
+        return cf.ProcessPoolExecutor(
+            max_workers=self._workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=init_worker,
+        )
+
+    def _record(self, outcome: PageOutcome) -> None:
+        values: dict[str, Any] = {
+            "state": outcome.state,
+            "error": outcome.error,
+            "flags": ",".join(outcome.flags),
+            "timings": json.dumps(outcome.timings),
+        }
+        for name in (
+            "width",
+            "height",
+            "skew_deg",
+            "skew_confident",
+            "blank_score",
+            "clean_path",
+            "clean_sha256",
+            "pdf_path",
+            "text",
+            "ocr_confidence",
+            "ocr_engine",
+        ):
+            values[name] = getattr(outcome, name)
+        if outcome.crop is not None:
+            values["crop"] = json.dumps(list(outcome.crop))
+        if outcome.dpi is not None:
+            values["dpi"] = outcome.dpi
+        Page.update(**values).where(Page.id == outcome.page_id).execute()
+        page = Page.get_by_id(outcome.page_id)
+        log.info(
+            "batch %s: page %d %s%s",
+            page.batch_id,
+            page.page_no,
+            outcome.state,
+            f" ({outcome.error})" if outcome.error else "",
+        )
+
+    # -- documents -----------------------------------------------------------------
+
+    def _build_documents(self) -> bool:
+        built = False
+        for batch in Batch.select().where(Batch.state == BatchState.SCANNED):
+            unfinished = (
+                Page.select()
+                .where((Page.batch == batch) & Page.state.not_in(FINAL_PAGE_STATES))
+                .count()
+            )
+            if unfinished == 0:
+                self._build_batch(batch)
+                built = True
+        return built
+
+    def _build_batch(self, batch: Batch) -> None:
+        pages = list(Page.select().where(Page.batch == batch).order_by(Page.page_no))
+        content = [p for p in pages if p.state == PageState.RECOGNISED]
+        if not content:
+            message = (
+                f"no page with content: {len(pages)} read, "
+                f"{sum(p.state == PageState.BLANK for p in pages)} blank, "
+                f"{sum(p.state == PageState.FAILED for p in pages)} failed"
+            )
+            log.warning("batch %s: %s; nothing to deliver", batch.id, message)
+            Batch.update(state=BatchState.DONE, message=message).where(
+                Batch.id == batch.id
+            ).execute()
+            return
+        doc_id = f"{batch.id}-01"
+        folder = self.config.data_dir / "documents" / doc_id
+        pdf_name = f"{doc_id}.pdf"
+        pdf = merge_pdfs([Path(str(p.pdf_path)) for p in content], title=doc_id)
+        manifest = self._manifest(batch, doc_id, pages, {pdf_name: pdf})
+        write_durably(folder / pdf_name, pdf)
+        write_durably(
+            folder / "manifest.json",
+            json.dumps(manifest, ensure_ascii=False, indent=2).encode(),
+        )
+        with database.atomic():
+            document = Document.create(
+                id=doc_id,
+                batch=batch,
+                seq=1,
+                page_count=len(content),
+                pdf_path=str(folder / pdf_name),
+                meta_path=str(folder / "manifest.json"),
+                pdf_sha256=sha256(pdf),
+            )
+            Outbox.create(document=document)
+            Batch.update(state=BatchState.DONE).where(Batch.id == batch.id).execute()
+        log.info(
+            "batch %s: document %s built (%d pages), queued for delivery",
+            batch.id,
+            doc_id,
+            len(content),
+        )
+
+    def _manifest(
+        self, batch: Batch, doc_id: str, pages: list[Page], files: dict[str, bytes]
+    ) -> dict[str, Any]:
+        def page_entry(page: Page) -> dict[str, Any]:
+            return {
+                "page_no": page.page_no,
+                "side": page.side,
+                "state": page.state,
+                "raw_sha256": page.raw_sha256,
+                "clean_sha256": page.clean_sha256,
+                "dpi": page.dpi,
+                "size_px": [page.width, page.height],
+                "skew_deg": page.skew_deg,
+                "skew_confident": page.skew_confident,
+                "crop": json.loads(page.crop) if page.crop else None,
+                "blank_score": page.blank_score,
+                "flags": [f for f in page.flags.split(",") if f],
+                "ocr_engine": page.ocr_engine,
+                "ocr_confidence": page.ocr_confidence,
+                "text": page.text,
+                "error": page.error,
+            }
+
+        return {
+            "schema": SCHEMA,
+            "document_id": doc_id,
+            "station_id": self.config.station_id,
+            "station_version": __version__,
+            "batch_id": batch.id,
+            "batch_state": batch.state,
+            "seq": 1,
+            "created_at": _now().isoformat(timespec="seconds") + "Z",
+            "page_count": sum(p.state == PageState.RECOGNISED for p in pages),
+            "pages": [page_entry(p) for p in pages if p.state == PageState.RECOGNISED],
+            "suppressed_blank_pages": [
+                page_entry(p) for p in pages if p.state == PageState.BLANK
+            ],
+            "failed_pages": [
+                {"page_no": p.page_no, "raw_sha256": p.raw_sha256, "error": p.error}
+                for p in pages
+                if p.state == PageState.FAILED
+            ],
+            "files": [
+                {
+                    "name": name,
+                    "sha256": sha256(data),
+                    "size": len(data),
+                    "content_type": "application/pdf",
+                }
+                for name, data in files.items()
+            ],
+        }
+
+    # -- delivery ------------------------------------------------------------------
+
+    def _apply_link_events(self) -> bool:
+        if self.link is None:
+            return False
+        applied = False
+        while True:
+            try:
+                event = self.link.events.get_nowait()
+            except queue.Empty:
+                return applied
+            applied = True
+            self._apply(event)
+
+    def _apply(self, event: LinkEvent) -> None:
+        if event.kind == "published":
+            outbox_id = self._inflight.pop(event.mid, None)
+            if outbox_id is not None:
+                Outbox.update(state=OutboxState.SENT).where(
+                    (Outbox.id == outbox_id) & (Outbox.state == OutboxState.PENDING)
+                ).execute()
+        elif event.kind == "disconnected":
+            self._inflight.clear()
+        elif event.kind == "message":
+            self._apply_ack(event.payload)
+
+    def _apply_ack(self, payload: bytes) -> None:
+        try:
+            doc_id, status, reason = decode_ack(payload)
+        except ContractError as exc:
+            log.warning("ignored an acknowledgement: %s", exc.message)
+            return
+        document = Document.get_or_none(Document.id == doc_id)
+        if document is None:
+            log.warning("acknowledgement for unknown document %s ignored", doc_id)
+            return
+        with database.atomic():
+            if status == "stored":
+                Outbox.update(state=OutboxState.ACKED, last_error="").where(
+                    Outbox.document == doc_id
+                ).execute()
+                Document.update(
+                    state=DocumentState.DELIVERED, delivered_at=_now(), error=""
+                ).where(Document.id == doc_id).execute()
+            else:
+                Outbox.update(state=OutboxState.PENDING, last_error=reason).where(
+                    (Outbox.document == doc_id) & (Outbox.state != OutboxState.ACKED)
+                ).execute()
+                Document.update(error=reason).where(Document.id == doc_id).execute()
+        if status == "stored":
+            log.info("document %s delivered and acknowledged by the register", doc_id)
+        else:
+            log.error(
+                "the register refused document %s: %s; it will be sent again",
+                doc_id,
+                reason,
+            )
+
+    def _pump_outbox(self) -> bool:
+        link = self.link
+        if link is None or not link.connected:
+            return False
+        room = self.config.mqtt.max_inflight - len(self._inflight)
+        if room <= 0:
+            return False
+        retry_before = _now() - dt.timedelta(seconds=self.config.mqtt.retry_s)
+        due = (
+            Outbox.select()
+            .where(
+                (Outbox.state != OutboxState.ACKED)
+                & (
+                    Outbox.last_attempt_at.is_null()
+                    | (Outbox.last_attempt_at < retry_before)
+                )
+                & Outbox.id.not_in(list(self._inflight.values()) or [0])
+            )
+            .order_by(Outbox.id)
+            .limit(room)
+        )
+        sent = False
+        for row in due:
+            sent |= self._send(link, row)
+        return sent
+
+    def _send(self, link: MqttLink, row: Outbox) -> bool:
+        document: Document = row.document
+        try:
+            payload = self._payload(document)
+            topic = document_topic(
+                self.config.mqtt.topic_prefix, self.config.station_id, document.id
+            )
+            mid = link.publish(topic, payload)
+        except (OSError, ConnectionError, DeliveryError) as exc:
+            message = getattr(exc, "message", str(exc))
+            Outbox.update(last_error=message, last_attempt_at=_now()).where(
+                Outbox.id == row.id
+            ).execute()
+            log.warning("document %s not sent: %s", document.id, message)
+            return False
+        self._inflight[mid] = row.id
+        Outbox.update(
+            attempts=Outbox.attempts + 1, last_attempt_at=_now(), last_error=""
+        ).where(Outbox.id == row.id).execute()
+        log.info("document %s published (attempt %d)", document.id, row.attempts + 1)
+        return True
+
+    def _payload(self, document: Document) -> bytes:
+        manifest = json.loads(Path(document.meta_path).read_text("utf-8"))
+        files = {Path(document.pdf_path).name: Path(document.pdf_path).read_bytes()}
+        payload = encode_document(manifest, files)
+        limit = self.config.mqtt.max_message_bytes
+        if len(payload) > limit:
+            raise DeliveryError(
+                f"the message is {len(payload):,} bytes, over mqtt.max_message_bytes "
+                f"({limit:,}); raise the limit here and in the broker"
+            )
+        return payload
+
+    # -- reporting -----------------------------------------------------------------
+
+    def summary(self, batch_ids: list[str] | None = None) -> dict[str, Any]:
+        """Counts of pages and documents by state, for the CLI, UI and demo."""
+        pages = Page.select()
+        docs = Document.select()
+        if batch_ids:
+            pages = pages.where(Page.batch.in_(batch_ids))
+            docs = docs.where(Document.batch.in_(batch_ids))
+        by_state: dict[str, int] = {}
+        for page in pages:
+            by_state[page.state] = by_state.get(page.state, 0) + 1
+        return {
+            "pages": by_state,
+            "documents": {d.id: d.state for d in docs},
+            "broker": "connected"
+            if self.link and self.link.connected
+            else (self.link.problem if self.link else "not used"),
+        }
+
+
+def iter_pages(batch_id: str) -> Iterator[Page]:
+    yield from Page.select().where(Page.batch == batch_id).order_by(Page.page_no)
+
+
+def outcome_dict(outcome: PageOutcome) -> dict[str, Any]:
+    return asdict(outcome)

@@ -1,0 +1,165 @@
+"""Process one captured page: decode, clean, recognise. Runs in worker processes.
+
+A worker reads the raw page from the spool and writes its results next to it; it
+never touches the database. The daemon records the returned ``PageOutcome`` in one
+transaction, so a worker killed half-way leaves the page *captured* and it is simply
+processed again: output files are named by page and overwritten whole.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from station._errors import StationError
+from station._imageio import decode_image, write_durably
+from station.ocr import recognise_file
+from station.preprocess import CleanSettings, clean_page
+
+log = logging.getLogger(__name__)
+
+#: Pages of unknown resolution (imported files without believable metadata) are
+#: processed as if scanned at this resolution and flagged ``dpi_unknown``.
+ASSUMED_DPI = 300
+
+
+@dataclass(frozen=True)
+class PageJob:
+    page_id: int
+    page_no: int
+    raw_path: str
+    out_dir: str
+    dpi: int | None
+    min_dpi: int
+    max_pixels: int
+    languages: str
+    timeout_s: int
+    deskew: bool = True
+    crop_border: bool = True
+    detect_blank: bool = True
+
+
+@dataclass(frozen=True)
+class PageOutcome:
+    page_id: int
+    state: str  # a PageState value
+    error: str = ""
+    width: int | None = None
+    height: int | None = None
+    dpi: int | None = None
+    skew_deg: float | None = None
+    skew_confident: bool | None = None
+    crop: tuple[int, int, int, int] | None = None
+    blank_score: float | None = None
+    flags: tuple[str, ...] = ()
+    clean_path: str | None = None
+    clean_sha256: str | None = None
+    pdf_path: str | None = None
+    text: str | None = None
+    ocr_confidence: float | None = None
+    ocr_engine: str | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def init_worker() -> None:
+    """Give each worker process one core's worth of threads.
+
+    Tesseract's OpenMP threads and OpenCV's pool fight each other when every worker
+    also starts one thread per core; one worker per core with one thread each is
+    faster on the two-to-four-core boxes the station runs on.
+    """
+    os.environ["OMP_THREAD_LIMIT"] = "1"
+    import cv2
+
+    cv2.setNumThreads(1)
+
+
+def process_page(job: PageJob) -> PageOutcome:
+    """Clean and recognise one page; expected failures become a *failed* outcome."""
+    try:
+        return _process(job)
+    except StationError as exc:
+        log.warning("page %d: %s", job.page_no, exc.message)
+        return PageOutcome(job.page_id, "failed", error=exc.message)
+
+
+def _process(job: PageJob) -> PageOutcome:
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    decoded = decode_image(Path(job.raw_path), job.max_pixels, f"page {job.page_no}")
+    timings["decode_ms"] = _ms(started)
+
+    flags = []
+    dpi = job.dpi or (round(decoded.dpi) if decoded.dpi else None)
+    if dpi is None:
+        flags.append("dpi_unknown")
+        dpi = ASSUMED_DPI
+    elif dpi < job.min_dpi:
+        flags.append("low_dpi")
+
+    settings = CleanSettings(
+        deskew=job.deskew, crop_border=job.crop_border, detect_blank=job.detect_blank
+    )
+    cleaned = clean_page(decoded.pixels, float(dpi), settings)
+    timings["clean_ms"] = round(cleaned.ms, 1)
+    if not cleaned.skew_confident:
+        flags.append("skew_unsure")
+    height, width = decoded.pixels.shape[:2]
+    common = {
+        "width": width,
+        "height": height,
+        "dpi": dpi,
+        "skew_deg": round(cleaned.skew_deg, 3),
+        "skew_confident": cleaned.skew_confident,
+        "crop": tuple(int(v) for v in cleaned.crop),
+        "blank_score": round(float(cleaned.blank_score), 5),
+    }
+    if cleaned.blank:
+        return PageOutcome(
+            job.page_id, "blank", flags=tuple(flags), timings=timings, **common
+        )
+
+    started = time.perf_counter()
+    out_dir = Path(job.out_dir)
+    clean_path = out_dir / "clean" / f"{job.page_no:04d}.jpg"
+    data = _encode_jpeg(cleaned.image, dpi)
+    write_durably(clean_path, data)
+    timings["store_ms"] = _ms(started)
+
+    ocr = recognise_file(clean_path, job.languages, dpi, job.timeout_s)
+    timings["ocr_ms"] = round(ocr.ms, 1)
+    pdf_path = out_dir / "pdf" / f"{job.page_no:04d}.pdf"
+    write_durably(pdf_path, ocr.pdf)
+    return PageOutcome(
+        job.page_id,
+        "recognised",
+        flags=tuple(flags),
+        clean_path=str(clean_path),
+        clean_sha256=hashlib.sha256(data).hexdigest(),
+        pdf_path=str(pdf_path),
+        text=ocr.text,
+        ocr_confidence=ocr.mean_confidence,
+        ocr_engine=ocr.engine,
+        timings=timings,
+        **common,
+    )
+
+
+def _encode_jpeg(pixels: np.ndarray, dpi: int) -> bytes:
+    out = io.BytesIO()
+    Image.fromarray(pixels).save(
+        out, format="JPEG", quality=90, dpi=(dpi, dpi), optimize=False
+    )
+    return out.getvalue()
+
+
+def _ms(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000.0, 1)

@@ -1,0 +1,109 @@
+"""Find the dark bands a scanner leaves along a page's edges.
+
+Only bands that start at an edge and are mostly dark are trimmed: the black or grey
+surround of a lid left open, the dark line of a badly aligned feeder, a printed black
+frame. The cleaner never crops to the text, so a page number near the edge, a column
+far from the text or three words on an empty page stay where they are.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+
+import numpy as np
+
+from station.preprocess._analysis import Analysis, analyse, mm_to_px
+
+log = logging.getLogger(__name__)
+
+#: A pixel belongs to a band when it is darker than this share of the paper level;
+#: grey scanner lids (about 60 % of white) count, yellowed paper does not.
+_DARK_SHARE = 0.7
+
+#: A row or column is part of a band when this share of it is dark. Text lines reach
+#: about a third at most; a tilted page's wedge of surround is trimmed while it
+#: covers most of the row.
+_BAND_SHARE = 0.6
+
+#: Extra trim past the end of a band, to take the blurred edge between the band and
+#: the paper (JPEG ringing, the shadow of the paper's edge).
+_EDGE_MARGIN_MM = 0.5
+
+#: A result keeping less than this share of the width or height means the page is
+#: mostly dark (a photograph, a black cover), not bordered: nothing is trimmed.
+_MIN_KEPT_SHARE = 0.4
+
+
+def find_border(gray: np.ndarray, dpi: float) -> tuple[int, int, int, int]:
+    """Return ``[x, y, w, h]`` of the page without its dark edge bands, in input pixels.
+
+    Args:
+        gray: the page, grey or RGB ``uint8``.
+        dpi: its resolution; band margins are defined in millimetres.
+
+    Returns:
+        The kept region; the whole page when no band is found.
+    """
+    page = analyse(gray, dpi)
+    box = border_box(page)
+    return to_input_box(box, page, gray.shape[1], gray.shape[0])
+
+
+def border_box(page: Analysis) -> tuple[int, int, int, int]:
+    """Return the kept region ``[x, y, w, h]`` in pixels of the reduced page."""
+    dark = page.gray < page.paper * _DARK_SHARE
+    height, width = dark.shape
+    top, bottom, left, right = 0, height, 0, width
+
+    for _ in range(3):
+        before = (top, bottom, left, right)
+        rows = dark[top:bottom, left:right].mean(axis=1)
+        top, bottom = _trim(rows, top)
+        cols = dark[top:bottom, left:right].mean(axis=0)
+        left, right = _trim(cols, left)
+        if (top, bottom, left, right) == before:
+            break
+
+    if (
+        bottom - top < _MIN_KEPT_SHARE * height
+        or right - left < _MIN_KEPT_SHARE * width
+    ):
+        log.debug(
+            "dark page (%dx%d kept of %dx%d): not trimmed",
+            right - left,
+            bottom - top,
+            width,
+            height,
+        )
+        return (0, 0, width, height)
+    return (left, top, right - left, bottom - top)
+
+
+def to_input_box(
+    box: tuple[int, int, int, int], page: Analysis, width: int, height: int
+) -> tuple[int, int, int, int]:
+    """Scale a box of the reduced page to input pixels, adding the edge margin.
+
+    A side that was not trimmed stays exactly on the page's edge.
+    """
+    x, y, w, h = box
+    small_h, small_w = page.gray.shape
+    margin = mm_to_px(_EDGE_MARGIN_MM, page.dpi / page.scale)
+    sx, sy = width / small_w, height / small_h
+
+    left = math.ceil(x * sx + margin) if x > 0 else 0
+    top = math.ceil(y * sy + margin) if y > 0 else 0
+    right = math.floor((x + w) * sx - margin) if x + w < small_w else width
+    bottom = math.floor((y + h) * sy - margin) if y + h < small_h else height
+    if right <= left or bottom <= top:
+        return (0, 0, width, height)
+    return (left, top, right - left, bottom - top)
+
+
+def _trim(share: np.ndarray, offset: int) -> tuple[int, int]:
+    """Return the first and past-the-last index, plus ``offset``, outside edge bands."""
+    light = np.flatnonzero(share < _BAND_SHARE)
+    if light.size == 0:
+        return offset, offset + share.size
+    return offset + int(light[0]), offset + int(light[-1]) + 1
