@@ -4,6 +4,7 @@ devices. Nothing here is used on a production station.
 
 from __future__ import annotations
 
+import getpass
 import logging
 import os
 import shutil
@@ -69,6 +70,9 @@ class LocalBroker:
         self.work_dir.mkdir(parents=True, exist_ok=True)
         conf = self.work_dir / "mosquitto.conf"
         lines = [
+            # Started as root, mosquitto 2.0 switches to the "mosquitto" user, which
+            # cannot read a private work folder; stay the user who started it.
+            f"user {getpass.getuser()}",
             f"listener {self.port} 127.0.0.1",
             "persistence false",
             f"log_dest file {self.work_dir / 'mosquitto.log'}",

@@ -171,7 +171,10 @@ class Station:
         room = 2 * self._workers - len(self._running)
         if room <= 0:
             return False
-        pages = (
+        # Every SELECT is read to the end before anything is written: a read
+        # transaction that turns into a write while another connection (capture)
+        # has committed fails with "database is locked" at once, busy timeout or not.
+        pages = list(
             Page.select(Page, Batch)
             .join(Batch)
             .where(Page.state == PageState.CAPTURED)
@@ -290,7 +293,7 @@ class Station:
 
     def _build_documents(self) -> bool:
         built = False
-        for batch in Batch.select().where(Batch.state == BatchState.SCANNED):
+        for batch in list(Batch.select().where(Batch.state == BatchState.SCANNED)):
             unfinished = (
                 Page.select()
                 .where((Page.batch == batch) & Page.state.not_in(FINAL_PAGE_STATES))
@@ -463,7 +466,7 @@ class Station:
         if room <= 0:
             return False
         retry_before = _now() - dt.timedelta(seconds=self.config.mqtt.retry_s)
-        due = (
+        due = list(
             Outbox.select()
             .where(
                 (Outbox.state != OutboxState.ACKED)

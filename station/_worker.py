@@ -129,8 +129,8 @@ def _process(job: PageJob) -> PageOutcome:
 
     started = time.perf_counter()
     out_dir = Path(job.out_dir)
-    clean_path = out_dir / "clean" / f"{job.page_no:04d}.jpg"
-    data = _encode_jpeg(cleaned.image, dpi)
+    data, suffix = _encode_page(cleaned.image, dpi)
+    clean_path = out_dir / "clean" / f"{job.page_no:04d}{suffix}"
     write_durably(clean_path, data)
     timings["store_ms"] = _ms(started)
 
@@ -153,12 +153,27 @@ def _process(job: PageJob) -> PageOutcome:
     )
 
 
-def _encode_jpeg(pixels: np.ndarray, dpi: int) -> bytes:
+def _encode_page(pixels: np.ndarray, dpi: int) -> tuple[bytes, str]:
+    """Encode the cleaned page for the PDF: bilevel as 1-bit PNG, the rest as JPEG.
+
+    A page that holds only black and white (a bilevel scan) stays lossless and
+    small, and Tesseract stores it in the PDF with CCITT G4; grey and colour pages
+    are JPEG at quality 90, which Tesseract embeds unchanged.
+    """
     out = io.BytesIO()
-    Image.fromarray(pixels).save(
-        out, format="JPEG", quality=90, dpi=(dpi, dpi), optimize=False
-    )
-    return out.getvalue()
+    image = Image.fromarray(pixels)
+    if pixels.ndim == 2 and _is_bilevel(pixels):
+        image.convert("1", dither=Image.Dither.NONE).save(
+            out, format="PNG", dpi=(dpi, dpi)
+        )
+        return out.getvalue(), ".png"
+    image.save(out, format="JPEG", quality=90, dpi=(dpi, dpi))
+    return out.getvalue(), ".jpg"
+
+
+def _is_bilevel(gray: np.ndarray) -> bool:
+    sample = gray[::4, ::4]
+    return bool(np.isin(sample, (0, 255)).mean() > 0.995)
 
 
 def _ms(started: float) -> float:

@@ -21,7 +21,10 @@ SAMPLES = ROOT / "samples" / "corpus"
 @pytest.fixture(scope="session", autouse=True)
 def virtual_scanners(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """SANE reads its configuration once per process, so one for the whole run."""
-    if "SANE_CONFIG_DIR" in os.environ and "station-sane" in os.environ["SANE_CONFIG_DIR"]:
+    if (
+        "SANE_CONFIG_DIR" in os.environ
+        and "station-sane" in os.environ["SANE_CONFIG_DIR"]
+    ):
         return Path(os.environ["SANE_CONFIG_DIR"])
     return enable_virtual_scanners(tmp_path_factory.mktemp("station-sane"))
 

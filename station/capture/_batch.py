@@ -183,7 +183,7 @@ def close_abandoned_batches(config: Config) -> list[str]:
     if scanner_lock(config).is_held_elsewhere():
         return []
     closed = []
-    for batch in Batch.select().where(Batch.state == BatchState.SCANNING):
+    for batch in list(Batch.select().where(Batch.state == BatchState.SCANNING)):
         count = Page.select().where(Page.batch == batch).count()
         message = (
             f"scan was interrupted after page {count}: re-feed from page {count + 1}"

@@ -1,21 +1,26 @@
 """Decide which catalog item a document is filed under, from its OCR text.
 
 A court document announces itself in its first lines: the court's name, a title such
-as 执行通知书, the case number. The title therefore weighs most. It is looked for
-among the first few non-empty lines of the first page, as a line ending in one of the
-catalog's keywords that reads like a document title (ends in 书, 表, 令, 笔录 …).
+as 执行通知书, the case number. The title therefore weighs most. The *title line* is
+the first short line among the first few non-empty lines of the first page that reads
+like a title: it ends in 书, 表, 令, 笔录, 报告 … or is itself a catalog keyword. An
+item whose keyword ends the title line scores most, the longest such keyword fully
+and shorter ones in proportion (协助执行通知书 beats 执行通知书); a keyword inside
+the title line (the 委托评估 of 委托评估函) scores less.
 
-Some titles say little: 执行裁定书 may order a seizure (Z12), end the present
-enforcement (Z20) or reject an objection (Z19). For those *generic* titles the body
-decides, and within the body the operative part after 裁定如下 / 决定如下 weighs most,
-through a small table of decisive phrases. Every keyword of every item found anywhere
-in the text adds a little, longer keywords more, since two-character words such as
-查封 turn up in documents of many items.
+Some titles match no item: 执行裁定书 may order a seizure (Z12), end the present
+enforcement (Z20) or reject an objection (Z19). For those the body decides, and within
+the body the operative part after 裁定如下 / 决定如下 weighs most, through a table of
+decisive phrases. Every keyword of every item found anywhere in the text adds a
+little, longer keywords more, since two-character words such as 查封 turn up in
+documents of many items. A title region that names a volume (副卷) halves the scores
+of the other volume's items, which share titles such as 卷宗封面 and 备考表.
 
-The best score's share of the two best scores, damped when the best score is weak,
-is the confidence. Below the threshold the document goes to an operator for review
-rather than being filed by a guess. A cover sheet naming an item overrides all of
-this, and a 协助执行通知书 goes with the ruling just before it when that is known.
+The best score's share of the two best scores, damped when the best score is weak, is
+the confidence. Below the threshold the document goes to an operator for review
+rather than being filed by a guess; so does a tie. A cover sheet naming an item
+overrides all of this, and a 协助执行通知书 goes with the ruling just before it when
+that ruling is known.
 """
 
 from __future__ import annotations
@@ -27,41 +32,53 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from station.documents._catalog import Catalog, CatalogItem
+from station.documents._catalog import Catalog, CatalogItem, Volume
 from station.documents._errors import CatalogError
 
 log = logging.getLogger(__name__)
 
-#: Endings that make a keyword read as a document title rather than a body phrase.
+#: Endings of a line that make it read as a document's title.
 TITLE_ENDINGS = (
     "书", "表", "令", "单", "录", "告", "函", "证", "据", "卡", "票", "稿", "要",
-    "目录", "封面", "卷宗", "卷底", "封底", "协议", "批复", "请示", "须知", "凭证",
-    "回执", "明", "条",
+    "明", "条", "目录", "封面", "卷宗", "卷底", "封底", "协议", "批复", "请示",
+    "须知", "凭证", "回执", "决定", "方案", "材料", "结果",
 )  # fmt: skip
 
-#: Titles shared by documents of many items: the body decides.
-GENERIC_TITLES = ("执行裁定书", "执行决定书", "裁定书", "决定书", "通知书")
-
-#: Phrases that decide a generic title, from the catalog notes: (phrase, item code).
+#: Phrases that decide a document whose title matches no item (执行裁定书, 决定书),
+#: as (phrase, item code), most specific first: in the operative part only the first
+#: found counts, so a 终本 ruling that recalls an earlier seizure stays Z20.
 DECISIVE_PHRASES: tuple[tuple[str, str], ...] = (
     ("终结本次执行程序", "Z20"),
     ("驳回异议", "Z19"),
     ("驳回复议", "Z19"),
+    ("拍卖", "Z16"),
+    ("变卖", "Z16"),
+    ("以物抵债", "Z16"),
+    ("买受人", "Z16"),
+    ("失信被执行人名单", "Z13"),
+    ("限制消费", "Z13"),
+    ("拘留", "Z14"),
+    ("罚款", "Z14"),
     ("查封", "Z12"),
     ("冻结", "Z12"),
     ("扣押", "Z12"),
+    ("划拨", "Z12"),
 )
 
 #: Titles that follow the ruling before them into its item.
 FOLLOWS_PREVIOUS = ("协助执行通知书",)
 
 #: Markers of a ruling's operative part.
-_OPERATIVE = re.compile(r"(裁定|决定|通知|判决)如下[:：]?")
+_OPERATIVE = re.compile(r"(裁定|决定|判决)如下")
+#: A remark in brackets closing a title line, as in 执行卷宗（副卷）, after NFKC.
+_REMARK = re.compile(r"\([^()]{1,6}\)$")
 
-_TITLE_POINTS = 10.0
-_TITLE_REGION_POINTS = 2.0
+_MAX_TITLE_CHARS = 24
+_TITLE_END_POINTS = 10.0
+_TITLE_INSIDE_POINTS = 6.0
 _OPERATIVE_POINTS = 8.0
 _DECISIVE_BODY_POINTS = 2.0
+_OTHER_VOLUME_FACTOR = 0.5
 #: A best score at or above this is "strong"; weaker scores damp the confidence.
 _STRONG_SCORE = 6.0
 
@@ -95,9 +112,9 @@ class Classification:
 
 @dataclass(frozen=True)
 class _Text:
-    """A document's text prepared once: title region lines and all text joined."""
+    """A document's text prepared once: title region, all text, operative part."""
 
-    title_lines: tuple[str, ...]
+    region: tuple[str, ...]
     body: str
     operative: str
 
@@ -111,7 +128,6 @@ class Classifier:
         *,
         threshold: float = 0.5,
         title_lines: int = 5,
-        generic_titles: Sequence[str] = GENERIC_TITLES,
         decisive_phrases: Sequence[tuple[str, str]] = DECISIVE_PHRASES,
         follows_previous: Sequence[str] = FOLLOWS_PREVIOUS,
     ) -> None:
@@ -124,11 +140,9 @@ class Classifier:
         self.catalog = catalog
         self.threshold = threshold
         self.title_lines = title_lines
-        self.generic_titles = tuple(generic_titles)
         self.decisive = tuple(decisive_phrases)
         self.follows_previous = tuple(follows_previous)
-        self._titles = _title_keywords(catalog, self.generic_titles)
-        self._title_set = frozenset(self._titles)
+        self._keywords = frozenset(k for item in catalog for k in item.keywords_zh)
 
     def classify(
         self,
@@ -150,8 +164,8 @@ class Classifier:
         if not text.body:
             return Classification(None, 0.0, Basis.NONE, reason="no text")
 
-        title = self._find_title(text.title_lines)
-        if title in self.follows_previous and previous and previous.item:
+        title = self._title_line(text.region)
+        if title.endswith(self.follows_previous) and previous and previous.item:
             return Classification(
                 previous.item,
                 previous.confidence,
@@ -160,8 +174,9 @@ class Classifier:
                 reason=f"{title} follows the document before it",
             )
 
-        scores = self._score(text, title)
-        return self._decide(scores, title)
+        title_scores = self._title_scores(title)
+        scores = self._body_scores(text, title_scores)
+        return self._decide(scores, title, bool(title_scores))
 
     def _prepare(self, pages: Sequence[str]) -> _Text:
         lines_by_page = [_clean_lines(page) for page in pages]
@@ -171,45 +186,55 @@ class Classifier:
         operative = body[marker.end() :] if marker else ""
         return _Text(tuple(first[: self.title_lines]), body, operative)
 
-    def _find_title(self, lines: Sequence[str]) -> str:
-        """The longest title keyword that ends a short line of the title region.
+    def _title_line(self, region: Sequence[str]) -> str:
+        """The first short line of the title region that reads like a title.
 
-        A line may carry the court's name before the title (河南省桐柏县人民法院
-        执行裁定书), hence the allowance of a dozen characters.
+        The allowance of 24 characters admits a court's name before the title on one
+        line (河南省桐柏县人民法院执行裁定书) but not a sentence of the body.
         """
-        best = ""
-        for line in lines:
-            for keyword in self._titles:
-                fits = line.endswith(keyword) and len(line) <= len(keyword) + 12
-                if fits and len(keyword) > len(best):
-                    best = keyword
-        return best
+        for line in region:
+            core = _REMARK.sub("", line)
+            short = 2 <= len(core) <= _MAX_TITLE_CHARS
+            if short and (core.endswith(TITLE_ENDINGS) or core in self._keywords):
+                return core
+        return ""
 
-    def _score(self, text: _Text, title: str) -> dict[str, float]:
-        region = "".join(text.title_lines)
-        generic = title in self.generic_titles
+    def _title_scores(self, title: str) -> dict[str, float]:
+        """Points for items whose keywords end or sit inside the title line."""
+        if not title:
+            return {}
+        ends = {
+            item.code: max(
+                (len(k) for k in item.keywords_zh if title.endswith(k)), default=0
+            )
+            for item in self.catalog
+        }
+        longest = max(ends.values(), default=0)
         scores: dict[str, float] = {}
         for item in self.catalog:
-            score = 0.0
-            for keyword in item.keywords_zh:
-                if keyword == title and not generic:
-                    score += _TITLE_POINTS
-                elif keyword in region and keyword in self._title_set:
-                    score += _TITLE_REGION_POINTS
-                elif keyword in text.body:
-                    score += _keyword_weight(keyword)
-            scores[item.code] = score
+            inside = max((len(k) for k in item.keywords_zh if k in title), default=0)
+            if ends[item.code]:
+                scores[item.code] = _TITLE_END_POINTS * ends[item.code] / longest
+            elif inside >= 2:
+                scores[item.code] = _TITLE_INSIDE_POINTS * min(1.0, inside / 4)
+        return scores
 
-        if generic or not title:
+    def _body_scores(
+        self, text: _Text, title_scores: Mapping[str, float]
+    ) -> dict[str, float]:
+        scores: dict[str, float] = {}
+        for item in self.catalog:
+            found = (k for k in item.keywords_zh if k in text.body)
+            body = sum(_keyword_weight(k) for k in found)
+            scores[item.code] = title_scores.get(item.code, 0.0) + body
+
+        if not title_scores:
             self._add_decisive(scores, text)
+        self._weigh_volume(scores, "".join(text.region))
         return scores
 
     def _add_decisive(self, scores: dict[str, float], text: _Text) -> None:
-        """Let the operative part of a generic ruling decide its item.
-
-        Only the first decisive phrase found in the operative part counts, in the
-        table's order, so a 终本 ruling that mentions an earlier seizure stays Z20.
-        """
+        """Let the operative part of a ruling with an unspecific title decide."""
         for phrase, code in self.decisive:
             if phrase in text.operative:
                 scores[code] += _OPERATIVE_POINTS
@@ -218,7 +243,18 @@ class Classifier:
             if phrase in text.body:
                 scores[code] += _DECISIVE_BODY_POINTS
 
-    def _decide(self, scores: Mapping[str, float], title: str) -> Classification:
+    def _weigh_volume(self, scores: dict[str, float], region: str) -> None:
+        """Halve the other volume's items when the title region names one volume."""
+        named = [volume for volume in Volume if volume.value in region]
+        if len(named) != 1:
+            return
+        for item in self.catalog:
+            if item.volume is not named[0]:
+                scores[item.code] *= _OTHER_VOLUME_FACTOR
+
+    def _decide(
+        self, scores: Mapping[str, float], title: str, title_matched: bool
+    ) -> Classification:
         ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
         (best_code, best), (_, second) = ranked[0], ranked[1]
         candidates = tuple((code, round(score, 2)) for code, score in ranked[:3])
@@ -229,22 +265,14 @@ class Classifier:
 
         share = best / (best + second)
         confidence = round(share * min(1.0, best / _STRONG_SCORE), 3)
-        basis = (
-            Basis.TITLE if title and title not in self.generic_titles else Basis.BODY
-        )
-        if confidence < self.threshold:
-            reason = f"confidence {confidence} below {self.threshold}"
+        basis = Basis.TITLE if title_matched else Basis.BODY
+        if confidence < self.threshold or best == second:
+            reason = f"confidence {confidence} below {self.threshold} or a tie"
             log.debug("review: %s (candidates %s)", reason, candidates)
             return Classification(None, confidence, basis, title, candidates, reason)
 
         item = self.catalog.item(best_code)
         return Classification(item, confidence, basis, title, candidates, "keywords")
-
-
-def _title_keywords(catalog: Catalog, generic: Sequence[str]) -> tuple[str, ...]:
-    keywords = {k for item in catalog for k in item.keywords_zh}
-    titles = {k for k in keywords if len(k) >= 3 and k.endswith(TITLE_ENDINGS)}
-    return tuple(sorted(titles | set(generic), key=len, reverse=True))
 
 
 def _keyword_weight(keyword: str) -> float:

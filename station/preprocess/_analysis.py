@@ -1,8 +1,9 @@
 """A reduced copy of a page on which borders, skew and blankness are measured.
 
-Measuring at about 150 dpi is four times cheaper than at 300 dpi and loses nothing
-these measurements need: a 0.05° tilt still moves the end of a 17 cm line by almost
-a pixel. Every measurement is turned back into input pixels before it is applied.
+Measuring at 100-200 dpi (150 dpi for 300 and 600 dpi scans) is four times cheaper
+than at 300 dpi and loses nothing these measurements need: a 0.05° tilt still moves
+the end of a 17 cm line by almost a pixel. Every measurement is turned back into
+input pixels before it is applied.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from station._errors import ImageError
 
 log = logging.getLogger(__name__)
 
-#: Resolution of the reduced copy; pages scanned coarser are analysed as they are.
+#: Resolution aimed at for the reduced copy; pages are reduced by the whole factor
+#: nearest to reaching it, and pages scanned coarser are analysed as they are.
 ANALYSIS_DPI = 150.0
 
 #: Width of the window over which the paper's local brightness is taken. Wider than
@@ -88,26 +90,46 @@ class Analysis:
 
 
 def analyse(pixels: np.ndarray, dpi: float) -> Analysis:
-    """Reduce a grey or RGB page to about 150 dpi and measure its paper."""
+    """Reduce a grey or RGB page to about 150 dpi and measure its paper.
+
+    The reduction is by a whole factor (2 at 300 dpi, 4 at 600 dpi, none at 200 dpi),
+    which OpenCV averages ten times faster than a fractional one.
+    """
     check_page(pixels, dpi)
-    scale = min(1.0, ANALYSIS_DPI / dpi)
+    factor = max(1, round(dpi / ANALYSIS_DPI))
     small = pixels
-    if scale < 1.0:
-        size = (
-            max(1, round(pixels.shape[1] * scale)),
-            max(1, round(pixels.shape[0] * scale)),
+    if factor > 1:
+        small = cv2.resize(
+            pixels, None, fx=1 / factor, fy=1 / factor, interpolation=cv2.INTER_AREA
         )
-        small = cv2.resize(pixels, size, interpolation=cv2.INTER_AREA)
-    gray = small.min(axis=2) if small.ndim == 3 else small
-    return _measure(np.ascontiguousarray(gray), scale, dpi * scale)
+    gray = small if small.ndim == 2 else darkest_channel(small)
+    return _measure(np.ascontiguousarray(gray), 1 / factor, dpi / factor)
+
+
+def darkest_channel(rgb: np.ndarray) -> np.ndarray:
+    """Return the darkest of the three channels of each pixel.
+
+    Red ink is dark in the green and blue channels, blue ink in the red one, so a
+    red seal or a blue signature counts as ink as much as black print does, while
+    white and grey paper keep their brightness.
+    """
+    red, green, blue = cv2.split(rgb)
+    return cv2.min(cv2.min(red, green), blue)
+
+
+def percentile(gray: np.ndarray, share: float) -> float:
+    """Return the grey level below which ``share`` of the pixels lie (uint8 only)."""
+    counts = cv2.calcHist([gray], [0], None, [256], [0, 256]).ravel()
+    cumulative = np.cumsum(counts)
+    return float(np.searchsorted(cumulative, share * cumulative[-1]))
 
 
 def _measure(gray: np.ndarray, scale: float, dpi: float) -> Analysis:
-    paper = float(np.percentile(gray, 90))
+    paper = max(1.0, percentile(gray, 0.9))
     k = max(3, round(mm_to_px(_BACKGROUND_MM, dpi)) | 1)
     background = cv2.dilate(gray, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
     background = cv2.blur(background, (k, k)).astype(np.float32)
-    np.maximum(background, max(1.0, paper * _MIN_BACKGROUND_SHARE), out=background)
+    np.maximum(background, paper * _MIN_BACKGROUND_SHARE, out=background)
     darkness = 1.0 - gray.astype(np.float32) / background
     np.clip(darkness, 0.0, 1.0, out=darkness)
     return Analysis(gray=gray, scale=scale, dpi=dpi, paper=paper, darkness=darkness)

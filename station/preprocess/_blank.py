@@ -32,7 +32,7 @@ _MIN_AREA_MM2 = 0.3
 
 #: Marks lying entirely within this distance (mm) of two edges sit in a corner, where
 #: feeders, guillotines and folded corners leave marks and no text is printed.
-_CORNER_MM = 8.0
+_CORNER_MM = 12.0
 
 #: Punch holes and staples are looked for this close (mm) to an edge.
 _MARGIN_MM = 30.0
@@ -67,16 +67,21 @@ def is_blank(gray: np.ndarray, dpi: float) -> BlankVerdict:
 def blank_of(page: Analysis) -> BlankVerdict:
     """Decide on an already reduced page (see :func:`is_blank`)."""
     ink = (page.darkness >= INK_DARKNESS).astype(np.uint8)
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
     marks = _significant(stats, page)
-    kept = [i for i in np.flatnonzero(marks) if not _paper_artefact(i, labels, stats, page)]
+    marks &= ~_punch_holes(stats, page)
+    candidates = marks & _staple_candidates(stats, page)
+    if not (marks & ~candidates).any():
+        # Only worth the shape test when nothing else marks the page as content.
+        for index in np.flatnonzero(candidates):
+            marks[index] = not _is_staple(index, labels, stats, page)
 
-    if not kept:
+    if not marks.any():
         return BlankVerdict(True, 0.0, "no significant ink")
-    area = float(stats[kept, cv2.CC_STAT_AREA].sum())
-    score = area / float(ink.size)
-    log.debug("%d marks, %.5f of the page", len(kept), score)
-    return BlankVerdict(False, score, f"{len(kept)} marks")
+    count = int(np.count_nonzero(marks))
+    score = float(stats[marks, cv2.CC_STAT_AREA].sum()) / float(ink.size)
+    log.debug("%d marks, %.5f of the page", count, score)
+    return BlankVerdict(False, score, f"{count} marks")
 
 
 def _significant(stats: np.ndarray, page: Analysis) -> np.ndarray:
@@ -95,32 +100,41 @@ def _significant(stats: np.ndarray, page: Analysis) -> np.ndarray:
     return marks
 
 
-def _paper_artefact(
+def _in_margin(stats: np.ndarray, page: Analysis) -> np.ndarray:
+    x, y, w, h = (stats[:, i] for i in range(4))
+    height, width = page.darkness.shape
+    margin = page.px(_MARGIN_MM)
+    return (
+        (x < margin)
+        | (y < margin)
+        | (x + w > width - margin)
+        | (y + h > height - margin)
+    )
+
+
+def _punch_holes(stats: np.ndarray, page: Analysis) -> np.ndarray:
+    """Filled round marks 4-9 mm across in the margin (the lid seen through a hole)."""
+    w, h, area = stats[:, 2], stats[:, 3], stats[:, 4]
+    low, high = page.px(4.0), page.px(9.0)
+    sized = (w >= low) & (w <= high) & (h >= low) & (h <= high)
+    round_ = np.abs(w - h) <= 0.25 * np.maximum(w, h)
+    filled = area >= 0.6 * w * h
+    return sized & round_ & filled & _in_margin(stats, page)
+
+
+def _staple_candidates(stats: np.ndarray, page: Analysis) -> np.ndarray:
+    """Marks in the margin whose box could hold a bar 5-25 mm long."""
+    w, h = stats[:, 2], stats[:, 3]
+    reach = np.hypot(w, h)
+    sized = (np.maximum(w, h) <= page.px(25.0)) & (reach >= page.px(5.0))
+    return sized & _in_margin(stats, page)
+
+
+def _is_staple(
     index: int, labels: np.ndarray, stats: np.ndarray, page: Analysis
 ) -> bool:
-    """Return True for a punch hole or a staple shadow in the margin."""
-    x, y, w, h, area = (int(v) for v in stats[index, :5])
-    height, width = labels.shape
-    margin = page.px(_MARGIN_MM)
-    in_margin = x < margin or y < margin or x + w > width - margin
-    in_margin = in_margin or y + h > height - margin
-    if not in_margin:
-        return False
-    return _is_punch_hole(w, h, area, page) or _is_staple(index, labels, stats, page)
-
-
-def _is_punch_hole(w: int, h: int, area: int, page: Analysis) -> bool:
-    """A filled, round mark 4-9 mm across (the dark lid seen through the hole)."""
-    low, high = page.px(4.0), page.px(9.0)
-    round_ = low <= w <= high and low <= h <= high and abs(w - h) <= 0.25 * max(w, h)
-    return round_ and area >= 0.6 * w * h
-
-
-def _is_staple(index: int, labels: np.ndarray, stats: np.ndarray, page: Analysis) -> bool:
     """A straight bar 5-25 mm long and at most 1.5 mm thick, at any angle."""
     x, y, w, h = (int(v) for v in stats[index, :4])
-    if max(w, h) > page.px(25.0) or np.hypot(w, h) < page.px(5.0):
-        return False
     points = cv2.findNonZero((labels[y : y + h, x : x + w] == index).astype(np.uint8))
     (_, _), (side_a, side_b), _ = cv2.minAreaRect(points)
     long_side, short_side = max(side_a, side_b), min(side_a, side_b)

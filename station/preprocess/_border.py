@@ -26,6 +26,9 @@ _DARK_SHARE = 0.7
 #: covers most of the row.
 _BAND_SHARE = 0.6
 
+#: Width of a light line the scanner may leave outside the dark surround.
+_LEAD_MM = 1.5
+
 #: Extra trim past the end of a band, to take the blurred edge between the band and
 #: the paper (JPEG ringing, the shadow of the paper's edge).
 _EDGE_MARGIN_MM = 0.5
@@ -55,13 +58,14 @@ def border_box(page: Analysis) -> tuple[int, int, int, int]:
     dark = page.gray < page.paper * _DARK_SHARE
     height, width = dark.shape
     top, bottom, left, right = 0, height, 0, width
+    lead = round(page.px(_LEAD_MM))
 
     for _ in range(3):
         before = (top, bottom, left, right)
         rows = dark[top:bottom, left:right].mean(axis=1)
-        top, bottom = _trim(rows, top)
+        top, bottom = _trim(rows, top, lead)
         cols = dark[top:bottom, left:right].mean(axis=0)
-        left, right = _trim(cols, left)
+        left, right = _trim(cols, left, lead)
         if (top, bottom, left, right) == before:
             break
 
@@ -101,9 +105,24 @@ def to_input_box(
     return (left, top, right - left, bottom - top)
 
 
-def _trim(share: np.ndarray, offset: int) -> tuple[int, int]:
-    """Return the first and past-the-last index, plus ``offset``, outside edge bands."""
-    light = np.flatnonzero(share < _BAND_SHARE)
-    if light.size == 0:
-        return offset, offset + share.size
-    return offset + int(light[0]), offset + int(light[-1]) + 1
+def _trim(share: np.ndarray, offset: int, lead: int) -> tuple[int, int]:
+    """Return the first and past-the-last index, plus ``offset``, outside edge bands.
+
+    A band may start up to ``lead`` entries in from the edge: some scanners leave a
+    light line of a few pixels outside the dark surround.
+    """
+    dark = share >= _BAND_SHARE
+    start = _band_length(dark, lead)
+    end = len(dark) - _band_length(dark[::-1], lead)
+    if end <= start:
+        return offset, offset + len(dark)
+    return offset + start, offset + end
+
+
+def _band_length(dark: np.ndarray, lead: int) -> int:
+    """Return how many entries from the start belong to a band (0 when none)."""
+    first = np.flatnonzero(dark[: lead + 1])
+    if first.size == 0:
+        return 0
+    light = np.flatnonzero(~dark[first[0] :])
+    return int(first[0] + (light[0] if light.size else len(dark) - first[0]))

@@ -16,7 +16,12 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from station.preprocess._analysis import Analysis, analyse
+from station.preprocess._analysis import (
+    Analysis,
+    analyse,
+    darkest_channel,
+    percentile,
+)
 from station.preprocess._blank import BlankVerdict, blank_of
 from station.preprocess._border import border_box, to_input_box
 from station.preprocess._skew import SkewEstimate, skew_of
@@ -97,19 +102,28 @@ def clean_page(
     crop = to_input_box(box, page, width, height)
     region = page.region(box) if box != (0, 0, *page.gray.shape[::-1]) else page
 
-    verdict = blank_of(region) if settings.detect_blank else BlankVerdict(False, 0.0, "")
+    verdict = (
+        blank_of(region) if settings.detect_blank else BlankVerdict(False, 0.0, "")
+    )
     skew = _measure_skew(region, verdict, settings)
 
     x, y, w, h = crop
     image = pixels[y : y + h, x : x + w]
     if skew.confident and abs(skew.angle_deg) >= settings.min_rotate_deg:
-        image = rotate(image, skew.angle_deg, _paper_colour(image, region))
+        image = rotate(image, skew.angle_deg, _paper_colour(image, dpi))
     else:
         image = image.copy()
 
     ms = (time.perf_counter() - start) * 1000.0
-    log.debug("cleaned: crop %s, skew %.2f° (%s), blank %s (%s), %.0f ms", crop,
-              skew.angle_deg, skew.reason, verdict.blank, verdict.reason, ms)
+    log.debug(
+        "cleaned: crop %s, skew %.2f° (%s), blank %s (%s), %.0f ms",
+        crop,
+        skew.angle_deg,
+        skew.reason,
+        verdict.blank,
+        verdict.reason,
+        ms,
+    )
     return CleanResult(
         image=image,
         skew_deg=skew.angle_deg,
@@ -129,7 +143,9 @@ def rotate(pixels: np.ndarray, skew_deg: float, fill: tuple[int, ...]) -> np.nda
     neither the blank check nor the OCR sees a black wedge.
     """
     height, width = pixels.shape[:2]
-    matrix = cv2.getRotationMatrix2D(((width - 1) / 2, (height - 1) / 2), -skew_deg, 1.0)
+    matrix = cv2.getRotationMatrix2D(
+        ((width - 1) / 2, (height - 1) / 2), -skew_deg, 1.0
+    )
     return cv2.warpAffine(
         pixels,
         matrix,
@@ -150,12 +166,16 @@ def _measure_skew(
     return skew_of(region, settings.max_skew_deg)
 
 
-def _paper_colour(image: np.ndarray, region: Analysis) -> tuple[int, ...]:
-    """Return the colour of blank paper on this page, per channel."""
-    step = max(1, round(1 / region.scale))
-    sample = image[::step, ::step]
-    if sample.ndim == 2:
-        return (int(np.percentile(sample, 90)),)
-    lightness = sample.min(axis=2)
-    paper = sample[lightness >= np.percentile(lightness, 90)]
+def _paper_colour(image: np.ndarray, dpi: float) -> tuple[int, ...]:
+    """Return the colour of blank paper on this page, per channel.
+
+    Taken as the median of the lightest tenth of a 50 dpi sample, which is paper on
+    any page that is not almost entirely covered.
+    """
+    step = max(1, round(dpi / 50))
+    sample = np.ascontiguousarray(image[::step, ::step])
+    lightness = sample if sample.ndim == 2 else darkest_channel(sample)
+    paper = sample[lightness >= percentile(lightness, 0.9)]
+    if paper.ndim == 1:
+        return (int(np.median(paper)),)
     return tuple(int(v) for v in np.median(paper, axis=0))

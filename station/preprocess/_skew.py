@@ -46,7 +46,9 @@ _SEPARATE_DEG = 1.0
 
 _COARSE_DPI = 50.0
 _COARSE_STEP_DEG = 0.5
+_COARSE_MIN_PX = 400
 _RUN = 4
+_STRIP = 8
 
 
 @dataclass(frozen=True)
@@ -99,7 +101,7 @@ def skew_of(page: Analysis, max_deg: float) -> SkewEstimate:
     if rival > _MAX_RIVAL:
         return SkewEstimate(0.0, False, confidence, "ambiguous")
 
-    angle = _refine(mask, float(angles[best]))
+    angle = _refine(mask, _peak(angles, scores, best))
     angle = normalise_angle(angle)
     if abs(angle) > max_deg:
         return SkewEstimate(0.0, False, confidence, f"beyond ±{max_deg:g}°")
@@ -147,15 +149,6 @@ def _text_mask(page: Analysis) -> tuple[np.ndarray, int]:
     chars = inside & (h >= low) & (h <= high) & ~bar
     chars[0] = False
     return chars[labels], int(np.count_nonzero(chars))
-
-
-def _reduced_points(mask: np.ndarray, dpi: float) -> tuple[np.ndarray, ...]:
-    """Return x, y and weight of the dark pixels of ``mask`` reduced to 50 dpi."""
-    f = min(1.0, _COARSE_DPI / dpi)
-    size = (max(1, round(mask.shape[1] * f)), max(1, round(mask.shape[0] * f)))
-    weights = cv2.resize(mask.astype(np.float32), size, interpolation=cv2.INTER_AREA)
-    ys, xs = np.nonzero(weights)
-    return xs.astype(np.float32), ys.astype(np.float32), weights[ys, xs]
 
 
 def _run_points(mask: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -206,10 +199,35 @@ def _profile_scores(
 def _coarse_sweep(
     mask: np.ndarray, dpi: float, reach: float
 ) -> tuple[np.ndarray, np.ndarray]:
-    xs, ys, ws = _reduced_points(mask, dpi)
-    count = int(round(2 * reach / _COARSE_STEP_DEG))
+    """Score every angle from ``reach`` down to ``-reach`` in steps of 0.5°.
+
+    Works on a 50 dpi copy (at least 400 px wide, for small pages) cut into strips 8 px wide: each strip's row profile is
+    shifted by the height its centre gains at the angle, and the shifted profiles
+    are added. This is the projection along the sheared direction, cheaper than
+    projecting every pixel and, within a strip, off by at most 1 px at 16°.
+    """
+    f = min(1.0, max(_COARSE_DPI / dpi, _COARSE_MIN_PX / mask.shape[1]))
+    size = (max(_STRIP, round(mask.shape[1] * f)), max(1, round(mask.shape[0] * f)))
+    small = cv2.resize(mask.astype(np.float32), size, interpolation=cv2.INTER_AREA)
+    height, width = small.shape
+    strips = width // _STRIP
+    profiles = small[:, : strips * _STRIP].reshape(height, strips, _STRIP).sum(axis=2)
+
+    count = round(2 * reach / _COARSE_STEP_DEG)
     angles = reach - _COARSE_STEP_DEG * np.arange(count)
-    return angles, _profile_scores(xs, ys, ws, angles)
+    slopes = np.tan(np.deg2rad(angles))
+    centres = (np.arange(strips) + 0.5) * _STRIP - width / 2
+    shifts = np.rint(np.outer(slopes, centres)).astype(np.int64)
+    pad = int(np.abs(shifts).max(initial=0))
+
+    padded = np.zeros((strips, height + 2 * pad), dtype=np.float32)
+    padded[:, pad : pad + height] = profiles.T
+    rows = np.arange(height + 2 * pad)
+    sums = np.zeros((count, height + 2 * pad), dtype=np.float32)
+    for k in range(strips):
+        sums += padded[k][np.clip(rows - shifts[:, k : k + 1], 0, rows[-1])]
+    scores = np.einsum("ij,ij->i", sums, sums, dtype=np.float64)
+    return angles, scores / np.cos(np.deg2rad(angles))
 
 
 def _rival_share(
@@ -235,7 +253,7 @@ def _refine(mask: np.ndarray, coarse_deg: float) -> float:
     """
     xs, ys, ws = _run_points(mask)
     centre = coarse_deg
-    for step, half, edges in ((0.1, 0.5, False), (0.02, 0.12, True)):
+    for step, half, edges in ((0.1, 0.4, False), (0.02, 0.1, True)):
         count = round(half / step)
         angles = centre + step * np.arange(-count, count + 1)
         scores = _profile_scores(xs, ys, ws, angles, edges=edges)
@@ -244,6 +262,15 @@ def _refine(mask: np.ndarray, coarse_deg: float) -> float:
         if 0 < i < len(angles) - 1:
             centre += step * _vertex(scores[i - 1], scores[i], scores[i + 1])
     return centre
+
+
+def _peak(angles: np.ndarray, scores: np.ndarray, best: int) -> float:
+    """Return the angle of the top of the coarse peak, between sweep steps."""
+    if 0 < best < len(angles) - 1:
+        step = float(angles[best + 1] - angles[best])
+        offset = _vertex(scores[best - 1], scores[best], scores[best + 1])
+        return float(angles[best]) + step * offset
+    return float(angles[best])
 
 
 def _vertex(left: float, mid: float, right: float) -> float:

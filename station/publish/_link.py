@@ -50,6 +50,7 @@ class MqttLink:
         self.events: queue.Queue[LinkEvent] = queue.Queue()
         self._subscriptions = subscriptions
         self._connected = threading.Event()
+        self._stopping = False
         self._last_problem = ""
         client = mqtt.Client(
             callback_api_version=CallbackAPIVersion.VERSION2,
@@ -63,6 +64,7 @@ class MqttLink:
         client.reconnect_delay_set(min_delay=1, max_delay=30)
         client.on_connect = self._on_connect
         client.on_disconnect = self._on_disconnect
+        client.on_connect_fail = self._on_connect_fail
         client.on_publish = self._on_publish
         client.on_message = self._on_message
         self.client = client
@@ -90,6 +92,7 @@ class MqttLink:
         self.client.loop_start()
 
     def stop(self) -> None:
+        self._stopping = True
         self.client.disconnect()
         self.client.loop_stop()
 
@@ -135,7 +138,9 @@ class MqttLink:
     ) -> None:
         was_connected = self._connected.is_set()
         self._connected.clear()
-        if was_connected:
+        if self._stopping:
+            log.info("disconnected from the broker at %s", self._where())
+        elif was_connected:
             self._report_problem(
                 f"lost the broker at {self._where()} ({reason}); documents wait in "
                 "the outbox and go out when it returns"
@@ -145,6 +150,13 @@ class MqttLink:
             self._report_problem(
                 f"cannot reach the broker at {self._where()} ({reason}); retrying"
             )
+
+    def _on_connect_fail(self, client: Any, userdata: Any) -> None:
+        # paho 2.2 calls this, not on_disconnect, when the TCP connection fails.
+        self._report_problem(
+            f"cannot reach the broker at {self._where()}; documents wait in the "
+            "outbox, retrying"
+        )
 
     def _report_problem(self, text: str) -> None:
         if text != self._last_problem:

@@ -50,5 +50,7 @@ def test_settled_files_become_one_batch_and_leave_the_inbox(
 
     assert result is not None and result.pages == 2
     assert list(inbox.iterdir()) == []
-    stored = [Path(p.raw_path).read_bytes() for p in Page.select().order_by(Page.page_no)]
+    stored = [
+        Path(p.raw_path).read_bytes() for p in Page.select().order_by(Page.page_no)
+    ]
     assert stored == [sample("epson.png").read_bytes(), sample("kcs.png").read_bytes()]

@@ -107,12 +107,11 @@ def test_io_error_on_page_3_of_the_test_backend(db: Config) -> None:
     """SANE's test backend, ADF mode: pages 1-2 read, an I/O error on page 3."""
 
     def fail_on_third(device, page_no: int) -> None:
-        device.read_return_value = (
-            "SANE_STATUS_IO_ERROR" if page_no == 3 else "Default"
-        )
+        device.read_return_value = "SANE_STATUS_IO_ERROR" if page_no == 3 else "Default"
 
     scanner = SaneScanner(
-        ScanSettings("test:0", 300, mode="gray", source="adf"), before_page=fail_on_third
+        ScanSettings("test:0", 300, mode="gray", source="adf"),
+        before_page=fail_on_third,
     )
     with scanner:
         scanner._device.test_picture = "Grid"
@@ -135,7 +134,9 @@ def test_test_backend_adf_runs_empty_after_ten_sheets(db: Config) -> None:
     assert result.pages == 10
 
 
-def test_second_scan_while_one_runs_is_answered_busy(db: Config, tmp_path: Path) -> None:
+def test_second_scan_while_one_runs_is_answered_busy(
+    db: Config, tmp_path: Path
+) -> None:
     with scanner_lock(db), pytest.raises(ScannerBusyError, match="busy"):
         _scan(db, _pnm(_hopper(tmp_path, PAGES)))
     assert Batch.select().count() == 0

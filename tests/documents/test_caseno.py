@@ -20,13 +20,49 @@ TODAY = dt.date(2026, 12, 4)
 @pytest.mark.parametrize(
     ("text", "normalized", "kind", "number", "suffix"),
     [
-        ("（2026）豫1330执1234号", "（2026）豫1330执1234号", CaseType.ENFORCEMENT, 1234, None),
-        ("(2026)豫1330执恢12号之二", "（2026）豫1330执恢12号之二", CaseType.RESUMED, 12, 2),
-        ("（２０２６）豫１３３０执监８号", "（2026）豫1330执监8号", CaseType.SUPERVISION, 8, None),
-        ("〔2026〕豫1330执保3号", "（2026）豫1330执保3号", CaseType.PRESERVATION, 3, None),
+        (
+            "（2026）豫1330执1234号",
+            "（2026）豫1330执1234号",
+            CaseType.ENFORCEMENT,
+            1234,
+            None,
+        ),
+        (
+            "(2026)豫1330执恢12号之二",
+            "（2026）豫1330执恢12号之二",
+            CaseType.RESUMED,
+            12,
+            2,
+        ),
+        (
+            "（２０２６）豫１３３０执监８号",
+            "（2026）豫1330执监8号",
+            CaseType.SUPERVISION,
+            8,
+            None,
+        ),
+        (
+            "〔2026〕豫1330执保3号",
+            "（2026）豫1330执保3号",
+            CaseType.PRESERVATION,
+            3,
+            None,
+        ),
         ("[2026]豫1330执异5号", "（2026）豫1330执异5号", CaseType.OBJECTION, 5, None),
-        ("（2026） 豫 1330 执复 7 号之十一", "（2026）豫1330执复7号之十一", CaseType.REVIEW, 7, 11),
-        ("（2026）豫1330执协1号之1", "（2026）豫1330执协1号之一", CaseType.COORDINATION, 1, 1),
+        (
+            "（2026） 豫 1330 执复 7 号之十一",
+            "（2026）豫1330执复7号之十一",
+            CaseType.REVIEW,
+            7,
+            11,
+        ),
+        (
+            "（2026）豫1330执协1号之1",
+            "（2026）豫1330执协1号之一",
+            CaseType.COORDINATION,
+            1,
+            1,
+        ),
     ],
 )
 def test_current_form_is_normalised(

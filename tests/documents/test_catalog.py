@@ -80,7 +80,9 @@ def test_unknown_volume_is_refused_listing_the_allowed_ones(tmp_path: Path) -> N
     data = shipped()
     data[1]["volume"] = "正本"
 
-    with pytest.raises(CatalogError, match="item 2 \\(Z02\\): volume '正本' is unknown"):
+    with pytest.raises(
+        CatalogError, match="item 2 \\(Z02\\): volume '正本' is unknown"
+    ):
         load_catalog(write(tmp_path, data))
 
 
@@ -109,7 +111,9 @@ def test_duplicate_order_within_a_volume_is_refused(tmp_path: Path) -> None:
         ('["Z01"]', "item 1 is not a JSON object"),
     ],
 )
-def test_malformed_files_are_refused(tmp_path: Path, content: str, message: str) -> None:
+def test_malformed_files_are_refused(
+    tmp_path: Path, content: str, message: str
+) -> None:
     path = tmp_path / "catalog.json"
     path.write_text(content, encoding="utf-8")
 

@@ -93,7 +93,9 @@ def test_cover_rasterised_at_300_dpi_and_turned_180_is_read_back(
     cover = read_cover_sheet(np.rot90(scan, 2))
 
     assert cover is not None
-    assert cover.case_number == "（2026）豫1330执1234号", "the sheet carries it normalised"
+    assert cover.case_number == "（2026）豫1330执1234号", (
+        "the sheet carries it normalised"
+    )
     assert (cover.item_code, cover.node) == ("Z12", Node.SEIZURE)
     assert (cover.expected_pages, cover.submission_id) == (12, "S-20261204-0007")
     assert cover.rotation_deg == 180

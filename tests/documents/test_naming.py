@@ -85,7 +85,12 @@ def test_sequences_are_handed_out_per_item_and_never_collide() -> None:
 
     names = name_documents(docs)
 
-    assert [n.split("_")[2] for n in names] == ["Z12-001", "Z08-001", "Z12-002", "Z12-003"]
+    assert [n.split("_")[2] for n in names] == [
+        "Z12-001",
+        "Z08-001",
+        "Z12-002",
+        "Z12-003",
+    ]
     assert len(set(names)) == 4
     assert all(catalog.item(n.split("_")[2][:3]).volume is Volume.MAIN for n in names)
 

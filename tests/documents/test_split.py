@@ -99,7 +99,9 @@ def test_a_batch_of_only_blank_pages_is_reported() -> None:
 def test_page_count_that_differs_from_the_cover_is_reported() -> None:
     result = split_batch(batch("C3", "T", "T"))
 
-    assert result.problems == ("the cover on page 1 announces 3 pages, the document has 2",)
+    assert result.problems == (
+        "the cover on page 1 announces 3 pages, the document has 2",
+    )
 
 
 def test_pages_before_the_first_cover_are_reported() -> None:
@@ -129,7 +131,10 @@ def test_page_with_a_damaged_code_stays_in_its_document() -> None:
 def test_pages_may_be_given_as_files(tmp_path: Path) -> None:
     Image.fromarray(cover(1)).save(tmp_path / "p1.png")
     Image.fromarray(text_page()).save(tmp_path / "p2.png")
-    pages = [PageRecord(1, path=tmp_path / "p1.png"), PageRecord(2, path=tmp_path / "p2.png")]
+    pages = [
+        PageRecord(1, path=tmp_path / "p1.png"),
+        PageRecord(2, path=tmp_path / "p2.png"),
+    ]
 
     result = split_batch(pages)
 

@@ -1,0 +1,187 @@
+"""The station's main job with real parts: SANE, Tesseract, SQLite, Mosquitto."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import time
+from pathlib import Path
+
+import pikepdf
+import pytest
+
+from station._config import Config
+from station._demo import _capture_while_processing, sample_pages, scanner_for
+from station._local import LocalBroker
+from station._station import Station
+from station.capture import import_files
+from station.queue import Document, Outbox, OutboxState, Page, PageState
+from tests.conftest import SAMPLES, RunningReceiver, make_config, sample
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _stored_documents(register: RunningReceiver, config: Config) -> list[Path]:
+    folder = register.out / config.station_id
+    return sorted(p for p in folder.iterdir() if p.is_dir()) if folder.exists() else []
+
+
+def test_batch_of_real_pages_is_delivered_with_hashes_verified(
+    config: Config, register: RunningReceiver
+) -> None:
+    files = sample_pages(SAMPLES)
+    assert len(files) >= 20
+    station = Station(config)
+    station.open()
+    try:
+        result = _capture_while_processing(station, scanner_for(config, files), True)
+        assert station.run_until_idle(600), "the batch was not delivered in time"
+    finally:
+        station.close()
+
+    assert result.pages == len(files)
+    [folder] = _stored_documents(register, config)
+    manifest = json.loads((folder / "manifest.json").read_text("utf-8"))
+    [entry] = manifest["files"]
+    pdf_bytes = (folder / entry["name"]).read_bytes()
+    assert hashlib.sha256(pdf_bytes).hexdigest() == entry["sha256"]
+
+    kept = manifest["pages"]
+    blank = manifest["suppressed_blank_pages"]
+    assert len(kept) + len(blank) + len(manifest["failed_pages"]) == len(files)
+    with pikepdf.open(folder / entry["name"]) as pdf:
+        assert len(pdf.pages) == len(kept) == manifest["page_count"]
+
+    by_name = {f.name: n for n, f in enumerate(files, start=1)}
+    blank_numbers = {p["page_no"] for p in blank}
+    assert by_name["empty.png"] in blank_numbers, "the blank scan must be suppressed"
+    assert by_name["notblank.jpg"] not in blank_numbers, "a few lines are content"
+
+    # The raw image of every page is the one SANE read, hashed as stored.
+    for page in Page.select():
+        assert hashlib.sha256(Path(page.raw_path).read_bytes()).hexdigest() == (
+            page.raw_sha256
+        )
+    texts = {p["page_no"]: p["text"] for p in kept}
+    for n in range(1, 9):  # the Chinese book pages
+        assert len(CJK.findall(texts[by_name[f"small_ocr-p{n}.png"]])) > 200
+    assert "Wikipedia" in texts[by_name["epson.png"]]
+    assert "brown" in texts[by_name["eurotext.tif"]]
+    assert Document.get().state == "delivered"
+
+
+def test_corrupt_and_empty_files_fail_alone(
+    config: Config, register: RunningReceiver, tmp_path: Path
+) -> None:
+    good = sample("epson.png").read_bytes()
+    files = {
+        "1.png": good,
+        "2.png": b"",
+        "3.png": good[: len(good) // 3],
+        "4.tif": sample("eurotext.tif").read_bytes(),
+    }
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+    station = Station(config)
+    station.open()
+    try:
+        import_files(config, [tmp_path / n for n in files], source="test")
+        assert station.run_until_idle(300)
+    finally:
+        station.close()
+
+    [folder] = _stored_documents(register, config)
+    manifest = json.loads((folder / "manifest.json").read_text("utf-8"))
+    assert [p["page_no"] for p in manifest["pages"]] == [1, 4]
+    failed = {p["page_no"]: p["error"] for p in manifest["failed_pages"]}
+    assert set(failed) == {2, 3}
+    assert "empty" in failed[2]
+    assert "corrupt or truncated" in failed[3]
+
+
+def test_broker_down_while_scanning_delays_delivery_but_loses_nothing(
+    tmp_path: Path,
+) -> None:
+    from station._local import free_port
+    from station.publish import Receiver
+
+    port = free_port()
+    config = make_config(tmp_path, port, **{"mqtt.retry_s": 2.0})
+    station = Station(config)
+    station.open()
+    try:
+        files = [sample(n) for n in ("epson.png", "small_ocr-p2.png", "kcs.png")]
+        _capture_while_processing(station, scanner_for(config, files), True)
+        assert station.run_until_idle(300, delivered=False)
+        [row] = list(Outbox.select())
+        assert row.state == OutboxState.PENDING
+        assert station.link is not None
+        assert "cannot reach the broker" in station.link.problem
+
+        with LocalBroker(tmp_path / "late-broker", port=port):
+            receiver = Receiver(config.mqtt, tmp_path / "register")
+            import threading
+
+            stop = threading.Event()
+            thread = threading.Thread(target=receiver.run, args=(stop,), daemon=True)
+            thread.start()
+            try:
+                assert station.run_until_idle(90), (
+                    "not delivered after the broker came back"
+                )
+            finally:
+                stop.set()
+                thread.join(5)
+    finally:
+        station.close()
+    assert receiver.stored == 1
+    assert Document.get().state == "delivered"
+
+
+def test_refused_login_is_reported_and_keeps_the_document(tmp_path: Path) -> None:
+    import subprocess
+
+    passwords = tmp_path / "passwd"
+    subprocess.run(
+        ["mosquitto_passwd", "-b", "-c", str(passwords), "station", "right"], check=True
+    )
+    with LocalBroker(tmp_path / "broker", password_file=passwords) as broker:
+        config = make_config(
+            tmp_path,
+            broker.port,
+            **{"mqtt.username": "station", "mqtt.password": "wrong"},
+        )
+        station = Station(config)
+        station.open()
+        try:
+            import_files(config, [sample("kcs.png")], source="test")
+            assert station.run_until_idle(120, delivered=False)
+            deadline = time.monotonic() + 10
+            assert station.link is not None
+            while "refused the login" not in station.link.problem:
+                assert time.monotonic() < deadline, station.link.problem
+                station.step()
+                time.sleep(0.1)
+            assert "mqtt.username and mqtt.password" in station.link.problem
+            assert Outbox.get().state == OutboxState.PENDING
+        finally:
+            station.close()
+
+
+@pytest.mark.parametrize("pages", [2])
+def test_blank_only_batch_builds_no_document_and_says_so(
+    config: Config, tmp_path: Path, pages: int
+) -> None:
+    station = Station(config)
+    station.open(publish=False)
+    try:
+        import_files(config, [sample("empty.png")] * pages, source="test")
+        assert station.run_until_idle(120, delivered=False)
+    finally:
+        station.close()
+    assert Document.select().count() == 0
+    assert {p.state for p in Page.select()} == {PageState.BLANK}
+    from station.queue import Batch
+
+    assert "no page with content" in Batch.get().message
