@@ -74,7 +74,7 @@ def blank_of(page: Analysis) -> BlankVerdict:
     if not (marks & ~candidates).any():
         # Only worth the shape test when nothing else marks the page as content.
         for index in np.flatnonzero(candidates):
-            marks[index] = not _is_staple(index, labels, stats, page)
+            marks[index] = not _is_staple(int(index), labels, stats, page)
 
     if not marks.any():
         return BlankVerdict(True, 0.0, "no significant ink")
@@ -95,7 +95,7 @@ def _significant(stats: np.ndarray, page: Analysis) -> np.ndarray:
     near = page.px(_CORNER_MM)
     near_x = (x + w <= near) | (x >= width - near)
     near_y = (y + h <= near) | (y >= height - near)
-    marks = inside & span & big & ~(near_x & near_y)
+    marks = np.asarray(inside & span & big & ~(near_x & near_y), dtype=np.bool_)
     marks[0] = False
     return marks
 
@@ -104,12 +104,8 @@ def _in_margin(stats: np.ndarray, page: Analysis) -> np.ndarray:
     x, y, w, h = (stats[:, i] for i in range(4))
     height, width = page.darkness.shape
     margin = page.px(_MARGIN_MM)
-    return (
-        (x < margin)
-        | (y < margin)
-        | (x + w > width - margin)
-        | (y + h > height - margin)
-    )
+    near = (x < margin) | (y < margin) | (x + w > width - margin)
+    return np.asarray(near | (y + h > height - margin), dtype=np.bool_)
 
 
 def _punch_holes(stats: np.ndarray, page: Analysis) -> np.ndarray:
@@ -119,7 +115,8 @@ def _punch_holes(stats: np.ndarray, page: Analysis) -> np.ndarray:
     sized = (w >= low) & (w <= high) & (h >= low) & (h <= high)
     round_ = np.abs(w - h) <= 0.25 * np.maximum(w, h)
     filled = area >= 0.6 * w * h
-    return sized & round_ & filled & _in_margin(stats, page)
+    holes = sized & round_ & filled & _in_margin(stats, page)
+    return np.asarray(holes, dtype=np.bool_)
 
 
 def _staple_candidates(stats: np.ndarray, page: Analysis) -> np.ndarray:
@@ -127,7 +124,7 @@ def _staple_candidates(stats: np.ndarray, page: Analysis) -> np.ndarray:
     w, h = stats[:, 2], stats[:, 3]
     reach = np.hypot(w, h)
     sized = (np.maximum(w, h) <= page.px(25.0)) & (reach >= page.px(5.0))
-    return sized & _in_margin(stats, page)
+    return np.asarray(sized & _in_margin(stats, page), dtype=np.bool_)
 
 
 def _is_staple(

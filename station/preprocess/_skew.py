@@ -140,7 +140,7 @@ def _text_mask(page: Analysis) -> tuple[np.ndarray, int]:
     is deskewed for the sake of its text.
     """
     ink = (page.darkness >= _TEXT_DARKNESS).astype(np.uint8)
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
     x, y, w, h = (stats[:, i] for i in range(4))
     height, width = ink.shape
     inside = (x > 0) & (y > 0) & (x + w < width) & (y + h < height)
@@ -201,10 +201,11 @@ def _coarse_sweep(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Score every angle from ``reach`` down to ``-reach`` in steps of 0.5°.
 
-    Works on a 50 dpi copy (at least 400 px wide, for small pages) cut into strips 8 px wide: each strip's row profile is
-    shifted by the height its centre gains at the angle, and the shifted profiles
-    are added. This is the projection along the sheared direction, cheaper than
-    projecting every pixel and, within a strip, off by at most 1 px at 16°.
+    Works on a 50 dpi copy (at least 400 px wide, for small pages) cut into strips
+    8 px wide: each strip's row profile is shifted by the height its centre gains at
+    the angle, and the shifted profiles are added. This is the projection along the
+    sheared direction, cheaper than projecting every pixel and, within a strip, off
+    by at most 1 px at 16°; dividing by the cosine undoes the shear's stretch.
     """
     f = min(1.0, max(_COARSE_DPI / dpi, _COARSE_MIN_PX / mask.shape[1]))
     size = (max(_STRIP, round(mask.shape[1] * f)), max(1, round(mask.shape[0] * f)))

@@ -1,0 +1,104 @@
+"""Border: dark bands along the edges go, page content never does."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from station.preprocess import CleanSettings, clean_page, find_border
+
+from . import pages
+
+
+def _inside(box, crop) -> bool:
+    x0, y0, x1, y1 = box
+    cx, cy, cw, ch = crop
+    return cx <= x0 and cy <= y0 and x1 <= cx + cw and y1 <= cy + ch
+
+
+def test_black_bands_of_real_scan_are_cropped():
+    page = pages.corpus_page("tesseract-ocr_test/8071_093.3B.tif")
+    height, width = page.shape
+
+    x, y, w, h = find_border(page, 300)
+
+    assert 288 <= height - (y + h) <= 288 + 30, "bottom band of about 288 px"
+    assert 52 <= width - (x + w) <= 52 + 30, "right band of about 52 px"
+    assert x == 0, "the left edge has no band"
+    kept = page[y : y + h, x : x + w]
+    assert (kept[-3:] < 128).mean() < 0.5, "no band left along the bottom"
+    assert (kept[:, -3:] < 128).mean() < 0.5, "no band left along the right"
+
+
+@pytest.mark.parametrize("dpi", [300, 600])
+def test_frame_around_three_words_is_removed_and_every_word_kept(dpi):
+    """C04: a 5 mm black frame, one line of three words at mid-height."""
+    plain, words = pages.words_page(dpi, ("原告", "被告", "第三人"))
+    page = pages.framed(plain, dpi, 5.0)
+
+    result = clean_page(page, dpi)
+
+    x, y, w, h = result.crop
+    frame = pages.px(5.0, dpi)
+    for side in (x, y, page.shape[1] - x - w, page.shape[0] - y - h):
+        assert frame <= side <= frame + pages.px(1.5, dpi), result.crop
+    for word in words:
+        assert _inside(word, result.crop), f"word {word} cut by {result.crop}"
+    assert not result.blank
+    kept_ink = np.count_nonzero(result.image < 128)
+    assert kept_ink == pytest.approx(np.count_nonzero(plain < 128), rel=0.02)
+
+
+def test_page_number_column_far_from_the_entries_is_kept():
+    """C05: numbers right-aligned 5 cm from the entries, no dot leaders."""
+    page, numbers = pages.toc_page(300)
+
+    result = clean_page(page, 300)
+
+    assert result.crop == (0, 0, page.shape[1], page.shape[0])
+    assert _inside(numbers, result.crop)
+    assert not result.blank
+
+
+def test_black_bars_printed_on_the_page_are_content():
+    """Patch-T separator: thick bars near the edges are printed, not a border."""
+    page = pages.corpus_page("naps2/patcht.jpg")
+    height, width = page.shape
+
+    _, _, w, h = find_border(page, 300)
+
+    assert w >= width - pages.px(2.0, 300)
+    assert h >= height - pages.px(2.0, 300)
+
+
+def test_page_without_border_is_not_cropped():
+    page = pages.corpus_page("ocrmypdf/epson.png")
+
+    assert find_border(page, 300) == (0, 0, page.shape[1], page.shape[0])
+
+
+def test_thin_dark_line_along_the_top_is_trimmed_narrowly():
+    page = pages.corpus_page("scan-to-paperless/empty.png")
+
+    x, y, w, _ = find_border(page, 300)
+
+    assert 0 < y <= pages.px(2.0, 300)
+    assert (x, w) == (0, page.shape[1])
+
+
+def test_tilted_blank_paper_in_grey_border_gives_the_same_answer_at_any_limit():
+    """C07: no text, paper tilted 0.5° in a grey border: no rotation, blank."""
+    page = pages.tilted_blank_in_border(300, 0.5)
+
+    results = [
+        clean_page(page, 300, CleanSettings(max_skew_deg=limit))
+        for limit in (5.0, 15.0, 45.0)
+    ]
+
+    for result in results:
+        assert result.blank
+        assert not result.skew_confident
+        assert result.skew_deg == 0.0
+        assert result.crop == results[0].crop
+    x, y, w, h = results[0].crop
+    assert x > 0 and y > 0 and w < page.shape[1] and h < page.shape[0]

@@ -1,0 +1,51 @@
+"""The ``station`` command as an operator runs it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import sample
+
+
+def _station(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "station", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_preprocess_prints_one_json_object_per_page(tmp_path: Path) -> None:
+    result = _station(
+        "preprocess", "--json", "--out", str(tmp_path),
+        str(sample("deskew-2.png")), str(sample("empty.png")),
+    )
+    assert result.returncode == 0, result.stderr
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [Path(r["input"]).name for r in records] == ["deskew-2.png", "empty.png"]
+    skewed, blank = records
+    assert set(skewed) >= {"input", "skew_deg", "crop", "blank", "dpi", "ms"}
+    assert skewed["skew_deg"] > 1.0 and skewed["skew_confident"]
+    assert not skewed["blank"] and blank["blank"]
+    assert len(skewed["crop"]) == 4
+    assert (tmp_path / "deskew-2.png").exists()
+
+
+def test_preprocess_reports_a_bad_file_and_goes_on(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.png"
+    bad.write_bytes(b"\x89PNG\r\n\x1a\n broken")
+    result = _station("preprocess", "--json", str(bad), str(sample("kcs.png")))
+    assert result.returncode == 1
+    first, second = (json.loads(line) for line in result.stdout.splitlines())
+    assert "corrupt" in first["error"]
+    assert second["blank"] is False
+
+
+def test_bad_setting_exits_2_with_the_setting_named() -> None:
+    result = _station("--set", "capture.dpi=150", "--set", "capture.min_dpi=150", "status")
+    assert result.returncode == 2
+    assert "capture.min_dpi" in result.stderr
