@@ -14,6 +14,7 @@ these are per-page costs, not throughput (the daemon runs OCR on every core).
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import statistics
 import subprocess
@@ -51,9 +52,15 @@ def main() -> None:
     from station.queue import Page
 
     with LocalBroker(work / "broker") as broker:
-        config = load_config(None, {"station.data_dir": str(work / "var"),
-                                    "mqtt.port": broker.port, "capture.min_free_mb": 1,
-                                    "ocr.workers": 1})
+        config = load_config(
+            None,
+            {
+                "station.data_dir": str(work / "var"),
+                "mqtt.port": broker.port,
+                "capture.min_free_mb": 1,
+                "ocr.workers": 1,
+            },
+        )
         from station.publish import Receiver
 
         receiver = Receiver(config.mqtt, work / "register")
@@ -74,13 +81,19 @@ def main() -> None:
         ("capture (SANE read + store)", capture_ms, peers["scanimage"], "scanimage"),
         ("decode", station_ms["decode_ms"], [], ""),
         ("clean (deskew+border+blank)", station_ms["clean_ms"], [], ""),
-        ("OCR (text+TSV+PDF page)", station_ms["ocr_ms"], peers["tesseract"],
-         "tesseract CLI"),
+        (
+            "OCR (text+TSV+PDF page)",
+            station_ms["ocr_ms"],
+            peers["tesseract"],
+            "tesseract CLI",
+        ),
         ("merge into document PDF", station_ms["merge_ms"], [], ""),
         ("deliver until acknowledged", station_ms["deliver_ms"], [], ""),
     ]
-    print(f"\n{len(files)} sample pages, one page at a time, this machine "
-          f"({os.cpu_count()} cores)\n")
+    print(
+        f"\n{len(files)} sample pages, one page at a time, this machine "
+        f"({os.cpu_count()} cores)\n"
+    )
     print(f"{'stage':32} {'median ms/page':>15} {'peer':>15} {'ratio':>7}  peer")
     for name, ours, peer, peer_name in rows:
         ours_m = _median(ours)
@@ -94,9 +107,13 @@ def _capture(config, files, capture_batch):  # type: ignore[no-untyped-def]
     scanner = scanner_for(config, files)
     stamps: list[float] = [time.perf_counter()]
     with scanner:
-        capture_batch(config, scanner.pages, "pnm:0",
-                      on_page=lambda n: stamps.append(time.perf_counter()))
-    return [(b - a) * 1000 for a, b in zip(stamps, stamps[1:], strict=False)]
+        capture_batch(
+            config,
+            scanner.pages,
+            "pnm:0",
+            on_page=lambda n: stamps.append(time.perf_counter()),
+        )
+    return [(b - a) * 1000 for a, b in itertools.pairwise(stamps)]
 
 
 def _process(station, config):  # type: ignore[no-untyped-def]
@@ -117,7 +134,9 @@ def _process(station, config):  # type: ignore[no-untyped-def]
     doc = Document.get()
     from station.ocr import merge_pdfs
 
-    parts = [Path(p.pdf_path) for p in Page.select().where(Page.pdf_path.is_null(False))]
+    parts = [
+        Path(p.pdf_path) for p in Page.select().where(Page.pdf_path.is_null(False))
+    ]
     t0 = time.perf_counter()
     merge_pdfs(parts)
     stages["merge_ms"] = [(time.perf_counter() - t0) * 1000 / len(parts)]
@@ -143,16 +162,38 @@ def _peers(files, pages, work):  # type: ignore[no-untyped-def]
         pnm = hopper._to_pnm(path)
         t0 = time.perf_counter()
         with open(work / "peer.pnm", "wb") as out:
-            subprocess.run(["scanimage", "-d", "pnm:0", "--resolution", "300",
-                            "--filename", str(pnm), "--format=pnm"], stdout=out,
-                           stderr=subprocess.DEVNULL, check=True)
+            subprocess.run(
+                [
+                    "scanimage",
+                    "-d",
+                    "pnm:0",
+                    "--resolution",
+                    "300",
+                    "--filename",
+                    str(pnm),
+                    "--format=pnm",
+                ],
+                stdout=out,
+                stderr=subprocess.DEVNULL,
+                check=True,
+            )
         scanimage.append((time.perf_counter() - t0) * 1000)
     for page in pages:
         if not page.clean_path:
             continue
         t0 = time.perf_counter()
-        subprocess.run(["tesseract", page.clean_path, str(work / "peer"), "-l",
-                        "chi_sim+eng", "pdf"], capture_output=True, check=True)
+        subprocess.run(
+            [
+                "tesseract",
+                page.clean_path,
+                str(work / "peer"),
+                "-l",
+                "chi_sim+eng",
+                "pdf",
+            ],
+            capture_output=True,
+            check=True,
+        )
         tesseract.append((time.perf_counter() - t0) * 1000)
     return {"scanimage": scanimage, "tesseract": tesseract}
 

@@ -201,16 +201,23 @@ def _font(path: Path, size: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(str(path), size, index=SC_FACE)
 
 
-def ocr_text(sample: Sample, cache: Path) -> str:
-    """Render and OCR one sample, or take the cached text of an earlier run."""
-    hit = cache / f"{sample.key}.txt"
+def ocr_text(sample: Sample, cache: Path, scale: float) -> str:
+    """Render and OCR one sample, or take the cached text of an earlier run.
+
+    ``scale`` resizes the 300 dpi page before OCR: Tesseract 5.3 chi_sim reads bold
+    headings of 20 pt and more badly at 300 dpi and well at 150 dpi (scale 0.5).
+    """
+    suffix = "" if scale == 1.0 else f"-s{scale}"
+    hit = cache / f"{sample.key}{suffix}.txt"
     if hit.exists():
         return hit.read_text(encoding="utf-8")
     import pytesseract  # imported here: --no-ocr runs need no Tesseract
 
-    text: str = pytesseract.image_to_string(
-        render(sample), lang="chi_sim+eng", config="--psm 3"
-    )
+    page = render(sample)
+    if scale != 1.0:
+        size = (round(page.width * scale), round(page.height * scale))
+        page = page.resize(size, Image.Resampling.LANCZOS)
+    text: str = pytesseract.image_to_string(page, lang="chi_sim+eng", config="--psm 3")
     hit.write_text(text, encoding="utf-8")
     return text
 
@@ -218,11 +225,10 @@ def ocr_text(sample: Sample, cache: Path) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--copies", type=int, default=2, help="fillings per variant")
-    parser.add_argument(
-        "--no-ocr", action="store_true", help="classify the written text"
-    )
+    parser.add_argument("--no-ocr", action="store_true", help="classify written text")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--threshold", type=float, default=0.5)
+    parser.add_argument("--scale", type=float, default=0.5, help="resize before OCR")
     parser.add_argument(
         "--cache",
         type=Path,
@@ -238,8 +244,11 @@ def main() -> int:
     else:
         args.cache.mkdir(parents=True, exist_ok=True)
         os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+        count = len(samples)
         with ProcessPoolExecutor(args.jobs) as pool:
-            texts = list(pool.map(ocr_text, samples, [args.cache] * len(samples)))
+            texts = list(
+                pool.map(ocr_text, samples, [args.cache] * count, [args.scale] * count)
+            )
     elapsed = time.monotonic() - started
     if args.dump:
         args.dump.mkdir(parents=True, exist_ok=True)
@@ -249,9 +258,8 @@ def main() -> int:
 
     classifier = Classifier(load_catalog(), threshold=args.threshold)
     results = [classifier.classify([text]) for text in texts]
-    report(
-        samples, results, elapsed, "written text" if args.no_ocr else "Tesseract OCR"
-    )
+    source = f"Tesseract at {300 * args.scale:g} dpi"
+    report(samples, results, elapsed, "written text" if args.no_ocr else source)
     return 0
 
 

@@ -9,6 +9,7 @@ import os
 import statistics
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -109,6 +110,7 @@ def _capture_while_processing(
     scanner: SaneScanner,
     process: bool,
     continue_batch: str | None = None,
+    progress: Callable[[], None] | None = None,
 ) -> CaptureResult:
     """Capture in a thread while the daemon loop cleans and OCRs what is stored."""
     outcome: list[CaptureResult | BaseException] = []
@@ -124,6 +126,8 @@ def _capture_while_processing(
     while thread.is_alive():
         if process:
             station.step()
+        if progress is not None:
+            progress()
         thread.join(0.1)
     result = outcome[0]
     if isinstance(result, BaseException):
@@ -161,12 +165,15 @@ def run_demo(
             print(
                 f"Scanning {len(files)} pages through SANE (pnm backend)...", flush=True
             )
+            progress = _Progress(len(files))
             result = _capture_while_processing(
-                station, scanner_for(config, files), True
+                station, scanner_for(config, files), True, progress=progress
             )
-            station.run_until_idle(1800)
+            station.run_until_idle(1800, progress=progress)
+            progress(force=True)
             elapsed = time.monotonic() - started
-            report = demo_report(config, result, out, elapsed, receiver.stored)
+            names = [f.name for f in files]
+            report = demo_report(config, result, out, elapsed, receiver.stored, names)
             if keep_running:
                 print(report, flush=True)
                 print("Station running; press Ctrl-C to stop.", flush=True)
@@ -179,8 +186,41 @@ def run_demo(
             receiver_thread.join(5)
 
 
+class _Progress:
+    """Prints, every few seconds, how far the batch has come."""
+
+    def __init__(self, expected: int, every_s: float = 3.0) -> None:
+        self.expected = expected
+        self.every_s = every_s
+        self._last = time.monotonic()
+        self._said = ""
+
+    def __call__(self, force: bool = False) -> None:
+        if not force and time.monotonic() - self._last < self.every_s:
+            return
+        self._last = time.monotonic()
+        states: dict[str, int] = {}
+        for page in Page.select(Page.state):
+            states[page.state] = states.get(page.state, 0) + 1
+        done = sum(states.get(s, 0) for s in ("recognised", "blank", "failed"))
+        docs = Document.select().count()
+        sent = Document.select().where(Document.state == "delivered").count()
+        line = (
+            f"  scanned {sum(states.values())}/{self.expected}, processed "
+            f"{done}/{self.expected}, documents delivered {sent}/{docs}"
+        )
+        if line != self._said:
+            print(line, flush=True)
+            self._said = line
+
+
 def demo_report(
-    config: Config, result: CaptureResult, out: Path, elapsed_s: float, stored: int
+    config: Config,
+    result: CaptureResult,
+    out: Path,
+    elapsed_s: float,
+    stored: int,
+    names: list[str],
 ) -> str:
     pages = list(
         Page.select().where(Page.batch == result.batch_id).order_by(Page.page_no)
@@ -208,7 +248,7 @@ def demo_report(
         "  characters recognised per kept page:",
     ]
     for page in kept:
-        name = Path(page.raw_path).name
+        name = names[page.page_no - 1] if page.page_no <= len(names) else "?"
         chars = len("".join((page.text or "").split()))
         lines.append(
             f"    page {page.page_no:>3} ({name}): {chars} chars, "

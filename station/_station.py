@@ -18,7 +18,7 @@ import os
 import queue
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -133,11 +133,18 @@ class Station:
             if not busy:
                 stop.wait(0.2)
 
-    def run_until_idle(self, timeout_s: float, delivered: bool = True) -> bool:
+    def run_until_idle(
+        self,
+        timeout_s: float,
+        delivered: bool = True,
+        progress: Callable[[], None] | None = None,
+    ) -> bool:
         """Step until nothing is left to do (and, if asked, all is delivered)."""
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             busy = self.step()
+            if progress is not None:
+                progress()
             if not busy and self.idle(delivered):
                 return True
             if not busy:
@@ -515,6 +522,13 @@ class Station:
             raise DeliveryError(
                 f"the message is {len(payload):,} bytes, over mqtt.max_message_bytes "
                 f"({limit:,}); raise the limit here and in the broker"
+            )
+        broker_limit = self.link.broker_max_packet if self.link else None
+        # The packet adds the topic and a few header bytes to the payload.
+        if broker_limit is not None and len(payload) + 512 > broker_limit:
+            raise DeliveryError(
+                f"the message is {len(payload):,} bytes, over the {broker_limit:,} "
+                "bytes the broker accepts (its max_packet_size); raise that limit"
             )
         return payload
 

@@ -16,13 +16,18 @@ def _station(*args: str) -> subprocess.CompletedProcess[str]:
         capture_output=True,
         text=True,
         timeout=120,
+        check=False,
     )
 
 
 def test_preprocess_prints_one_json_object_per_page(tmp_path: Path) -> None:
     result = _station(
-        "preprocess", "--json", "--out", str(tmp_path),
-        str(sample("deskew-2.png")), str(sample("empty.png")),
+        "preprocess",
+        "--json",
+        "--out",
+        str(tmp_path),
+        str(sample("deskew-2.png")),
+        str(sample("empty.png")),
     )
     assert result.returncode == 0, result.stderr
     records = [json.loads(line) for line in result.stdout.splitlines()]
@@ -46,6 +51,8 @@ def test_preprocess_reports_a_bad_file_and_goes_on(tmp_path: Path) -> None:
 
 
 def test_bad_setting_exits_2_with_the_setting_named() -> None:
-    result = _station("--set", "capture.dpi=150", "--set", "capture.min_dpi=150", "status")
+    result = _station(
+        "--set", "capture.dpi=150", "--set", "capture.min_dpi=150", "status"
+    )
     assert result.returncode == 2
     assert "capture.min_dpi" in result.stderr

@@ -39,5 +39,5 @@ def test_min_dpi_below_300_is_refused() -> None:
 
 
 def test_topic_wildcards_are_refused_in_the_station_id() -> None:
-    with pytest.raises(ConfigError, match="station.id"):
+    with pytest.raises(ConfigError, match=r"station\.id"):
         load_config(None, {"station.id": "a/#"})

@@ -185,3 +185,24 @@ def test_blank_only_batch_builds_no_document_and_says_so(
     from station.queue import Batch
 
     assert "no page with content" in Batch.get().message
+
+
+def test_message_over_the_brokers_limit_is_kept_and_explained(tmp_path: Path) -> None:
+    with LocalBroker(tmp_path / "broker", extra="max_packet_size 10240\n") as broker:
+        config = make_config(tmp_path, broker.port, **{"mqtt.retry_s": 1.0})
+        station = Station(config)
+        station.open()
+        try:
+            import_files(config, [sample("kcs.png")], source="test")
+            assert station.run_until_idle(120, delivered=False)
+            deadline = time.monotonic() + 15
+            while not Outbox.get().last_error:
+                assert time.monotonic() < deadline, "no attempt was made"
+                station.step()
+                time.sleep(0.1)
+            row = Outbox.get()
+            assert "max_packet_size" in row.last_error
+            assert row.state == OutboxState.PENDING
+            assert station.link is not None and station.link.connected
+        finally:
+            station.close()

@@ -3,7 +3,7 @@
 A court document announces itself in its first lines: the court's name, a title such
 as 执行通知书, the case number. The title therefore weighs most. The *title line* is
 the first short line among the first few non-empty lines of the first page that reads
-like a title: it ends in 书, 表, 令, 笔录, 报告 … or is itself a catalog keyword. An
+like a title: it ends in 书, 表, 令, 笔录, 报告 … An
 item whose keyword ends the title line scores most, the longest such keyword fully
 and shorter ones in proportion (协助执行通知书 beats 执行通知书); a keyword inside
 the title line (the 委托评估 of 委托评估函) scores less.
@@ -11,7 +11,8 @@ the title line (the 委托评估 of 委托评估函) scores less.
 Some titles match no item: 执行裁定书 may order a seizure (Z12), end the present
 enforcement (Z20) or reject an objection (Z19). For those the body decides, and within
 the body the operative part after 裁定如下 / 决定如下 weighs most, through a table of
-decisive phrases. Every keyword of every item found anywhere in the text adds a
+decisive phrases; the type of the document's own case number counts as well (an
+执异 case is an objection, Z19). Every keyword of every item found anywhere in the text adds a
 little, longer keywords more, since two-character words such as 查封 turn up in
 documents of many items. A title region that names a volume (副卷) halves the scores
 of the other volume's items, which share titles such as 卷宗封面 and 备考表.
@@ -32,6 +33,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+from station.documents._caseno import find_case_numbers
 from station.documents._catalog import Catalog, CatalogItem, Volume
 from station.documents._errors import CatalogError
 
@@ -65,6 +67,9 @@ DECISIVE_PHRASES: tuple[tuple[str, str], ...] = (
     ("划拨", "Z12"),
 )
 
+#: Case types whose every document is examined under one item: (type, item code).
+CASE_TYPE_ITEMS: tuple[tuple[str, str], ...] = (("执异", "Z19"), ("执复", "Z19"))
+
 #: Titles that follow the ruling before them into its item.
 FOLLOWS_PREVIOUS = ("协助执行通知书",)
 
@@ -74,9 +79,11 @@ _OPERATIVE = re.compile(r"(裁定|决定|判决)如下")
 _REMARK = re.compile(r"\([^()]{1,6}\)$")
 
 _MAX_TITLE_CHARS = 24
+_FUZZY_MIN_CHARS = 4
 _TITLE_END_POINTS = 10.0
 _TITLE_INSIDE_POINTS = 6.0
 _OPERATIVE_POINTS = 8.0
+_CASE_TYPE_POINTS = 4.0
 _DECISIVE_BODY_POINTS = 2.0
 _OTHER_VOLUME_FACTOR = 0.5
 #: A best score at or above this is "strong"; weaker scores damp the confidence.
@@ -129,20 +136,21 @@ class Classifier:
         threshold: float = 0.5,
         title_lines: int = 5,
         decisive_phrases: Sequence[tuple[str, str]] = DECISIVE_PHRASES,
+        case_type_items: Sequence[tuple[str, str]] = CASE_TYPE_ITEMS,
         follows_previous: Sequence[str] = FOLLOWS_PREVIOUS,
     ) -> None:
-        for phrase, code in decisive_phrases:
+        for hint, code in (*decisive_phrases, *case_type_items):
             if code not in catalog:
                 raise CatalogError(
-                    f"the decisive phrase {phrase} points to item {code}, which "
-                    f"catalog {catalog.source} lacks; adjust the phrases to its codes"
+                    f"the classifier hint {hint} points to item {code}, which "
+                    f"catalog {catalog.source} lacks; adjust the hints to its codes"
                 )
         self.catalog = catalog
         self.threshold = threshold
         self.title_lines = title_lines
         self.decisive = tuple(decisive_phrases)
+        self.case_types = dict(case_type_items)
         self.follows_previous = tuple(follows_previous)
-        self._keywords = frozenset(k for item in catalog for k in item.keywords_zh)
 
     def classify(
         self,
@@ -194,28 +202,29 @@ class Classifier:
         """
         for line in region:
             core = _REMARK.sub("", line)
-            short = 2 <= len(core) <= _MAX_TITLE_CHARS
-            if short and (core.endswith(TITLE_ENDINGS) or core in self._keywords):
+            if 2 <= len(core) <= _MAX_TITLE_CHARS and core.endswith(TITLE_ENDINGS):
                 return core
         return ""
 
     def _title_scores(self, title: str) -> dict[str, float]:
-        """Points for items whose keywords end or sit inside the title line."""
+        """Points for items whose keywords end or sit inside the title line.
+
+        OCR often gets one character of a title wrong (限制销费令); a keyword of four
+        or more characters still matches with one character different, at 90 %.
+        """
         if not title:
             return {}
         ends = {
-            item.code: max(
-                (len(k) for k in item.keywords_zh if title.endswith(k)), default=0
-            )
+            item.code: _best_match(item.keywords_zh, title, True)
             for item in self.catalog
         }
-        longest = max(ends.values(), default=0)
+        longest = max(ends.values(), default=0.0)
         scores: dict[str, float] = {}
         for item in self.catalog:
-            inside = max((len(k) for k in item.keywords_zh if k in title), default=0)
+            inside = _best_match(item.keywords_zh, title, False)
             if ends[item.code]:
                 scores[item.code] = _TITLE_END_POINTS * ends[item.code] / longest
-            elif inside >= 2:
+            elif inside:
                 scores[item.code] = _TITLE_INSIDE_POINTS * min(1.0, inside / 4)
         return scores
 
@@ -230,8 +239,17 @@ class Classifier:
 
         if not title_scores:
             self._add_decisive(scores, text)
-        self._weigh_volume(scores, "".join(text.region))
+        region = "".join(text.region)
+        self._add_case_type(scores, region)
+        self._weigh_volume(scores, region)
         return scores
+
+    def _add_case_type(self, scores: dict[str, float], region: str) -> None:
+        """Credit the item of the document's own case type (执异 → Z19)."""
+        own = find_case_numbers(region)
+        code = self.case_types.get(str(own[0].type)) if own else None
+        if code:
+            scores[code] += _CASE_TYPE_POINTS
 
     def _add_decisive(self, scores: dict[str, float], text: _Text) -> None:
         """Let the operative part of a ruling with an unspecific title decide."""
@@ -273,6 +291,23 @@ class Classifier:
 
         item = self.catalog.item(best_code)
         return Classification(item, confidence, basis, title, candidates, "keywords")
+
+
+def _best_match(keywords: Sequence[str], title: str, at_end: bool) -> float:
+    """Length of the longest keyword found in the title, 0.9 x for a near match."""
+    best = 0.0
+    for keyword in keywords:
+        size = len(keyword)
+        starts = [len(title) - size] if at_end else range(len(title) - size + 1)
+        for start in starts:
+            if start < 0:
+                continue
+            differ = sum(a != b for a, b in zip(keyword, title[start : start + size]))
+            if differ == 0:
+                best = max(best, float(size))
+            elif differ == 1 and size >= _FUZZY_MIN_CHARS:
+                best = max(best, 0.9 * size)
+    return best
 
 
 def _keyword_weight(keyword: str) -> float:

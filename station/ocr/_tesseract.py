@@ -1,10 +1,8 @@
 """The one seam to Tesseract, through pytesseract.
 
-One Tesseract run per page yields the text, the word confidences (TSV) and a
-single-page PDF whose image is the cleaned page and whose text layer is invisible, so
-the text can be selected and copied. The page image is given to Tesseract as JPEG
-because Tesseract 5 embeds a JPEG input file in its PDF unchanged, which keeps a
-colour page at a few hundred kilobytes instead of several megabytes.
+Tesseract reads the page once and reports every word with its box and confidence
+(its TSV output); the station groups the words into Tesseract's own lines and lays
+them over the page image itself, so both engines give the same kind of PDF.
 """
 
 from __future__ import annotations
@@ -13,32 +11,23 @@ import csv
 import functools
 import io
 import logging
-import re
-import tempfile
 import time
-from dataclasses import dataclass
-from pathlib import Path
 
+import numpy as np
 import pytesseract
+from PIL import Image
 
 from station._errors import StationError
+from station.ocr._model import Box, OcrLine, OcrResult, OcrWord, join_cjk, reading_order
+from station.ocr._prepare import ocr_grey
 
 log = logging.getLogger(__name__)
 
 
 class OcrError(StationError):
-    """Tesseract failed or timed out on a page."""
+    """An OCR engine failed, timed out or is not installed."""
 
     exit_code = 3
-
-
-@dataclass(frozen=True)
-class OcrPage:
-    text: str
-    mean_confidence: float | None  # mean word confidence 0-100; None: no words
-    pdf: bytes
-    engine: str  # e.g. "tesseract 5.3.0 chi_sim+eng"
-    ms: float
 
 
 @functools.cache
@@ -46,36 +35,41 @@ def tesseract_version() -> str:
     return str(pytesseract.get_tesseract_version())
 
 
-# Tesseract's chi_sim model emits a space between every pair of Chinese characters;
-# copied text reads better, and searches succeed, without them.
-_CJK = r"\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef"
-_CJK_GAP = re.compile(rf"(?<=[{_CJK}]) +(?=[{_CJK}])")
+class TesseractEngine:
+    """Tesseract 5 with the LSTM models of ``languages`` (e.g. ``chi_sim+eng``)."""
 
+    def __init__(self, languages: str, timeout_s: int = 180) -> None:
+        self.languages = languages
+        self.timeout_s = timeout_s
 
-def join_cjk(text: str) -> str:
-    """Remove the spaces Tesseract puts between Chinese characters."""
-    return _CJK_GAP.sub("", text)
+    @property
+    def name(self) -> str:
+        return f"tesseract {tesseract_version()} {self.languages}"
 
+    def recognise(self, image: np.ndarray, dpi: float) -> OcrResult:
+        started = time.perf_counter()
+        tsv = self._run(Image.fromarray(ocr_grey(image)), dpi)
+        return OcrResult(
+            lines=reading_order(_lines(tsv)),
+            width=int(image.shape[1]),
+            height=int(image.shape[0]),
+            engine=self.name,
+            ms=(time.perf_counter() - started) * 1000.0,
+        )
 
-def recognise_file(
-    image_path: Path, languages: str, dpi: int, timeout_s: int
-) -> OcrPage:
-    """Run Tesseract once on ``image_path`` and return text, confidence and PDF."""
-    started = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="station-ocr-") as tmp:
-        base = str(Path(tmp) / "page")
+    def _run(self, image: Image.Image, dpi: float) -> str:
         try:
-            pytesseract.pytesseract.run_tesseract(
-                str(image_path),
-                base,
-                extension="pdf txt",
-                lang=languages,
-                config=f"--dpi {dpi} -c tessedit_create_tsv=1",
-                timeout=timeout_s,
+            return str(
+                pytesseract.image_to_data(
+                    image,
+                    lang=self.languages,
+                    config=f"--dpi {round(dpi)}",
+                    timeout=self.timeout_s,
+                )
             )
         except RuntimeError as exc:  # pytesseract raises RuntimeError on timeout
             raise OcrError(
-                f"Tesseract took longer than {timeout_s} s on this page; "
+                f"Tesseract took longer than {self.timeout_s} s on this page; "
                 "raise ocr.timeout_s or rescan the page"
             ) from exc
         except pytesseract.TesseractError as exc:
@@ -84,27 +78,41 @@ def recognise_file(
             raise OcrError(
                 "Tesseract is not installed: run the station's install script"
             ) from exc
-        text = Path(base + ".txt").read_text("utf-8")
-        tsv = Path(base + ".tsv").read_text("utf-8")
-        pdf = Path(base + ".pdf").read_bytes()
-    return OcrPage(
-        text=join_cjk(text).strip(),
-        mean_confidence=_mean_confidence(tsv),
-        pdf=pdf,
-        engine=f"tesseract {tesseract_version()} {languages}",
-        ms=(time.perf_counter() - started) * 1000.0,
-    )
 
 
-def _mean_confidence(tsv: str) -> float | None:
-    """Mean of the word confidences in Tesseract's TSV (level 5 rows, conf >= 0)."""
-    values = []
-    for row in csv.DictReader(io.StringIO(tsv), delimiter="\t", quoting=csv.QUOTE_NONE):
-        if row.get("level") == "5" and (row.get("text") or "").strip():
-            try:
-                conf = float(row.get("conf") or -1)
-            except ValueError:
-                continue
-            if conf >= 0:
-                values.append(conf)
-    return round(sum(values) / len(values), 1) if values else None
+def _lines(tsv: str) -> list[OcrLine]:
+    """Group the words of Tesseract's TSV into its lines.
+
+    Rows of level 5 are words; block, paragraph and line numbers name the line a word
+    belongs to (Tesseract 4 and 5 write the same columns). Words with confidence -1
+    are layout placeholders and are skipped.
+    """
+    grouped: dict[tuple[str, str, str], list[OcrWord]] = {}
+    rows = csv.DictReader(io.StringIO(tsv), delimiter="\t", quoting=csv.QUOTE_NONE)
+    for row in rows:
+        text = (row.get("text") or "").strip()
+        if row.get("level") != "5" or not text:
+            continue
+        try:
+            conf = float(row["conf"])
+            left, top = int(row["left"]), int(row["top"])
+            box = Box(left, top, left + int(row["width"]), top + int(row["height"]))
+        except (KeyError, ValueError):
+            continue  # a malformed row; Tesseract 5.3 writes none, older builds did
+        if conf < 0:
+            continue
+        key = (row["block_num"], row["par_num"], row["line_num"])
+        grouped.setdefault(key, []).append(OcrWord(text, box, conf))
+    lines = []
+    for words in grouped.values():
+        box = Box(
+            min(w.box.x0 for w in words),
+            min(w.box.y0 for w in words),
+            max(w.box.x1 for w in words),
+            max(w.box.y1 for w in words),
+        )
+        text = join_cjk(" ".join(w.text for w in words))
+        chars = sum(len(w.text) for w in words)
+        conf = sum(w.confidence * len(w.text) for w in words) / chars
+        lines.append(OcrLine(text, box, round(conf, 1), tuple(words)))
+    return lines

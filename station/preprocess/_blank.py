@@ -21,10 +21,6 @@ from station.preprocess._analysis import Analysis, analyse
 
 log = logging.getLogger(__name__)
 
-#: Pixels at least this much darker than the local paper are ink. Show-through of
-#: 8-12 % stays below, pencil at about 200 on paper at about 245 (18 %) above.
-INK_DARKNESS = 0.15
-
 #: A significant mark spans at least this much (mm) in height or width and covers
 #: this area (mm²): a 2 mm digit "1" passes, dust and paper grain do not.
 _MIN_SPAN_MM = 1.5
@@ -66,8 +62,7 @@ def is_blank(gray: np.ndarray, dpi: float) -> BlankVerdict:
 
 def blank_of(page: Analysis) -> BlankVerdict:
     """Decide on an already reduced page (see :func:`is_blank`)."""
-    ink = (page.darkness >= INK_DARKNESS).astype(np.uint8)
-    _, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    labels, stats = page.marks.labels, page.marks.stats
     marks = _significant(stats, page)
     marks &= ~_punch_holes(stats, page)
     candidates = marks & _staple_candidates(stats, page)
@@ -79,7 +74,7 @@ def blank_of(page: Analysis) -> BlankVerdict:
     if not marks.any():
         return BlankVerdict(True, 0.0, "no significant ink")
     count = int(np.count_nonzero(marks))
-    score = float(stats[marks, cv2.CC_STAT_AREA].sum()) / float(ink.size)
+    score = float(stats[marks, cv2.CC_STAT_AREA].sum()) / float(labels.size)
     log.debug("%d marks, %.5f of the page", count, score)
     return BlankVerdict(False, score, f"{count} marks")
 

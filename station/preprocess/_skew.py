@@ -139,16 +139,16 @@ def _text_mask(page: Analysis) -> tuple[np.ndarray, int]:
     printed or drawn apart from the text and may lie at another angle, and a page
     is deskewed for the sake of its text.
     """
-    ink = (page.darkness >= _TEXT_DARKNESS).astype(np.uint8)
-    _, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    labels, stats = page.marks.labels, page.marks.stats
     x, y, w, h = (stats[:, i] for i in range(4))
-    height, width = ink.shape
+    height, width = labels.shape
     inside = (x > 0) & (y > 0) & (x + w < width) & (y + h < height)
     low, high = page.px(_CHAR_MIN_MM), page.px(_CHAR_MAX_MM)
     bar = (h >= page.px(5.0)) & (h >= 5 * w)
     chars = inside & (h >= low) & (h <= high) & ~bar
     chars[0] = False
-    return chars[labels], int(np.count_nonzero(chars))
+    mask = chars[labels] & (page.darkness >= _TEXT_DARKNESS)
+    return mask, int(np.count_nonzero(chars))
 
 
 def _run_points(mask: np.ndarray) -> tuple[np.ndarray, ...]:

@@ -51,6 +51,8 @@ class MqttLink:
         self._subscriptions = subscriptions
         self._connected = threading.Event()
         self._stopping = False
+        #: The broker's own limit from its CONNACK (MQTT v5), if it announced one.
+        self.broker_max_packet: int | None = None
         self._last_problem = ""
         client = mqtt.Client(
             callback_api_version=CallbackAPIVersion.VERSION2,
@@ -126,6 +128,7 @@ class MqttLink:
             self._report_problem(text)
             self.events.put(LinkEvent("refused", reason=text))
             return
+        self.broker_max_packet = getattr(props, "MaximumPacketSize", None)
         for topic in self._subscriptions:
             client.subscribe(topic, qos=1)
         self._connected.set()

@@ -10,7 +10,6 @@ import pytest
 from station._config import Config
 from station._errors import ConfigError, ScannerBusyError
 from station.capture import (
-    FeederEmpty,
     PnmHopper,
     SaneScanner,
     ScanSettings,

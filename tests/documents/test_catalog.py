@@ -135,5 +135,5 @@ def test_classifier_refuses_a_catalog_missing_an_item_it_needs(tmp_path: Path) -
     data = [item for item in shipped() if item["code"] != "Z19"]
     catalog = load_catalog(write(tmp_path, data))
 
-    with pytest.raises(CatalogError, match="驳回异议 points to item Z19"):
+    with pytest.raises(CatalogError, match="hint 驳回异议 points to item Z19"):
         Classifier(catalog)

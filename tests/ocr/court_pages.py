@@ -116,8 +116,12 @@ def court_page(
         draw.text((width - margin, y), text, font=body_font, fill=0, anchor="rt")
         lines.append(text)
         y += round(body_font.size * 1.8)
-    _seal(page, (width - margin - 4 * body_font.size, signature_top + body_font.size * 3),
-          round(21 / 25.4 * dpi), rng)
+    _seal(
+        page,
+        (width - margin - 4 * body_font.size, signature_top + body_font.size * 3),
+        round(21 / 25.4 * dpi),
+        rng,
+    )
 
     small = _font(SANS, pt_to_px(8, dpi))
     y = height - margin - 3 * small.size
@@ -136,7 +140,9 @@ def _values(rng: random.Random) -> dict[str, str]:
     year = rng.choice((2024, 2025, 2026))
     values["case"] = f"（{year}）豫1330执{rng.randint(1, 2999)}号"
     values["civil"] = f"（{year - 1}）豫1330民初{rng.randint(1, 4999)}号"
-    values["amount"] = f"{rng.randint(3, 900) * 1000 + rng.randint(0, 999)}.{rng.randint(0, 99):02d}"
+    values["amount"] = (
+        f"{rng.randint(3, 900) * 1000 + rng.randint(0, 999)}.{rng.randint(0, 99):02d}"
+    )
     values["date"] = f"{year}年{rng.randint(1, 12)}月{rng.randint(1, 28)}日"
     values["date2"] = f"{year}年{rng.randint(1, 12)}月{rng.randint(1, 28)}日"
     values["phone"] = f"{rng.randint(2000000, 8999999)}"
@@ -150,7 +156,11 @@ def _font(path: Path, size_px: int) -> ImageFont.FreeTypeFont:
 
 
 def _centred(
-    draw: ImageDraw.ImageDraw, text: str, font: ImageFont.FreeTypeFont, y: int, width: int
+    draw: ImageDraw.ImageDraw,
+    text: str,
+    font: ImageFont.FreeTypeFont,
+    y: int,
+    width: int,
 ) -> int:
     draw.text((width // 2, y), text, font=font, fill=0, anchor="mt")
     return y + round(font.size * 1.6)
@@ -190,12 +200,18 @@ def _table(
 ) -> tuple[int, list[str]]:
     """A ruled three-column table of payments; each row reads left to right."""
     rows = [("项目", "金额（元）", "日期")]
-    for label in rng.sample(("执行标的", "迟延履行利息", "案件受理费", "执行费", "保全费"), 3):
+    for label in rng.sample(
+        ("执行标的", "迟延履行利息", "案件受理费", "执行费", "保全费"), 3
+    ):
         amount = f"{rng.randint(100, 99999)}.{rng.randint(0, 99):02d}"
         date = f"{rng.choice((2025, 2026))}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
         rows.append((label, amount, date))
-    columns = (margin, margin + (width - 2 * margin) * 2 // 5,
-               margin + (width - 2 * margin) * 7 // 10, width - margin)
+    columns = (
+        margin,
+        margin + (width - 2 * margin) * 2 // 5,
+        margin + (width - 2 * margin) * 7 // 10,
+        width - margin,
+    )
     row_h = round(font.size * 2.2)
     lines = []
     for row in rows:
@@ -203,21 +219,30 @@ def _table(
         for x in columns[1:-1]:
             draw.line((x, y, x, y + row_h), fill=0, width=3)
         for left, cell in zip(columns, row, strict=False):
-            draw.text((left + font.size // 2, y + row_h // 2), cell, font=font, fill=0,
-                      anchor="lm")
+            draw.text(
+                (left + font.size // 2, y + row_h // 2),
+                cell,
+                font=font,
+                fill=0,
+                anchor="lm",
+            )
         lines.append(" ".join(row))
         y += row_h
     return y, lines
 
 
-def _seal(page: Image.Image, centre: tuple[int, int], radius: int, rng: random.Random) -> None:
+def _seal(
+    page: Image.Image, centre: tuple[int, int], radius: int, rng: random.Random
+) -> None:
     """Stamp a red court seal (ring, star, arched name) over the page, multiplied in."""
     size = radius * 2 + 8
     layer = Image.new("L", (size, size), 0)
     draw = ImageDraw.Draw(layer)
     c = size // 2
     ring = max(4, radius // 18)
-    draw.ellipse((c - radius, c - radius, c + radius, c + radius), outline=255, width=ring)
+    draw.ellipse(
+        (c - radius, c - radius, c + radius, c + radius), outline=255, width=ring
+    )
     star = []
     for k in range(10):
         r = radius * (0.3 if k % 2 == 0 else 0.12)
@@ -232,12 +257,17 @@ def _seal(page: Image.Image, centre: tuple[int, int], radius: int, rng: random.R
         x = c + math.cos(angle) * radius * 0.72
         y = c + math.sin(angle) * radius * 0.72
         glyph = Image.new("L", (font.size * 2, font.size * 2), 0)
-        ImageDraw.Draw(glyph).text((font.size, font.size), char, font=font, fill=255,
-                                   anchor="mm")
-        glyph = glyph.rotate(-math.degrees(angle) - 90, resample=Image.Resampling.BICUBIC)
+        ImageDraw.Draw(glyph).text(
+            (font.size, font.size), char, font=font, fill=255, anchor="mm"
+        )
+        glyph = glyph.rotate(
+            -math.degrees(angle) - 90, resample=Image.Resampling.BICUBIC
+        )
         layer.paste(255, (round(x) - font.size, round(y) - font.size), glyph)
     layer = layer.rotate(rng.uniform(-20, 20), resample=Image.Resampling.BICUBIC)
-    ink = np.asarray(layer, dtype=np.float32)[..., None] / 255.0 * rng.uniform(0.75, 0.95)
+    ink = (
+        np.asarray(layer, dtype=np.float32)[..., None] / 255.0 * rng.uniform(0.75, 0.95)
+    )
     red = np.array([214.0, 30.0, 38.0]) / 255.0
     x0, y0 = centre[0] - c, centre[1] - c
     region = np.asarray(page.crop((x0, y0, x0 + size, y0 + size)), dtype=np.float32)
@@ -255,7 +285,9 @@ def _roughen(page: Image.Image, dpi: int, rng: random.Random) -> Image.Image:
         dtype=np.float32,
     )
     pixels = pixels - (255 - ghost)[..., None] * rng.uniform(0.06, 0.12)
-    paper = np.array([rng.uniform(236, 250), rng.uniform(234, 248), rng.uniform(226, 242)])
+    paper = np.array(
+        [rng.uniform(236, 250), rng.uniform(234, 248), rng.uniform(226, 242)]
+    )
     pixels = pixels / 255.0 * paper
     image = Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8))
     image = image.rotate(
@@ -299,7 +331,12 @@ def heading_page(dpi: int = 300) -> CourtPage:
     width, height = round(A4_MM[0] / 25.4 * dpi), round(40 / 25.4 * dpi)
     page = Image.new("RGB", (width, height), "white")
     draw = ImageDraw.Draw(page)
-    draw.text((width // 2, height // 2), text, font=_font(SERIF_BOLD, pt_to_px(28, dpi)),
-              fill=0, anchor="mm")
+    draw.text(
+        (width // 2, height // 2),
+        text,
+        font=_font(SERIF_BOLD, pt_to_px(28, dpi)),
+        fill=0,
+        anchor="mm",
+    )
     image = _roughen(page, dpi, random.Random(1))
     return CourtPage("heading28pt", image, dpi, (text,), "", ())

@@ -33,7 +33,9 @@ def _manifest(doc_id: str, data: bytes, name: str = "doc.pdf") -> dict[str, obje
 
 def test_document_round_trips_with_its_hashes() -> None:
     data = b"%PDF-1.7 test"
-    received = decode_document(encode_document(_manifest("b1-01", data), {"doc.pdf": data}))
+    received = decode_document(
+        encode_document(_manifest("b1-01", data), {"doc.pdf": data})
+    )
     assert received.files == {"doc.pdf": data}
     assert received.document_id == "b1-01"
 
