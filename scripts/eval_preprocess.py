@@ -17,7 +17,6 @@ import argparse
 import csv
 import re
 import sys
-import time
 from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
@@ -47,17 +46,28 @@ def main() -> int:
 
     if args.manifest:
         rows = _read_manifest(args.manifest)
-        _corpus(rows, args.manifest.parent, not args.no_turns, errors, abstained,
-                confusion, timings)
+        _corpus(
+            rows,
+            args.manifest.parent,
+            not args.no_turns,
+            errors,
+            abstained,
+            confusion,
+            timings,
+        )
     failures = _hard_cases(errors, abstained, confusion)
 
     _print_angles(errors, abstained)
     _print_worst()
     _print_confusion(confusion)
     if timings:
-        print(f"\nclean_page on corpus pages: median {np.median(timings):.0f} ms, "
-              f"p95 {np.percentile(timings, 95):.0f} ms (n={len(timings)})")
-    print(f"\nhard cases failed: {len(failures)}" + (f" {failures}" if failures else ""))
+        print(
+            f"\nclean_page on corpus pages: median {np.median(timings):.0f} ms, "
+            f"p95 {np.percentile(timings, 95):.0f} ms (n={len(timings)})"
+        )
+    print(
+        f"\nhard cases failed: {len(failures)}" + (f" {failures}" if failures else "")
+    )
     return 1 if failures else 0
 
 
@@ -87,8 +97,10 @@ def _corpus(
     confusion: dict[tuple[bool, bool], list[str]],
     timings: list[float],
 ) -> None:
-    print(f"{'page':48s} {'dpi':>4s} {'truth':>7s} {'got':>7s} {'why':16s} "
-          f"{'border':7s} {'crop':24s} {'blank':9s} {'ms':>5s}")
+    print(
+        f"{'page':48s} {'dpi':>4s} {'truth':>7s} {'got':>7s} {'why':16s} "
+        f"{'border':7s} {'crop':24s} {'blank':9s} {'ms':>5s}"
+    )
     for row in rows:
         name, dpi = row["path"], _dpi(row["dpi"])
         page = _load(base / name)
@@ -101,11 +113,13 @@ def _corpus(
         expected_blank = row["is_blank"] == "yes"
         confusion[(expected_blank, result.blank)].append(name)
         trimmed = result.crop != (0, 0, page.shape[1], page.shape[0])
-        print(f"{name[-48:]:48s} {dpi:4.0f} {_fmt(truth):>7s} "
-              f"{result.skew_deg:7.2f} {result.skew_reason[:16]:16s} "
-              f"{row['has_black_border'] + ('>cut' if trimmed else ''):7s} "
-              f"{result.crop!s:24s} {row['is_blank'] + ('>B' if result.blank else ''):9s} "
-              f"{result.ms:5.0f}")
+        print(
+            f"{name[-48:]:48s} {dpi:4.0f} {_fmt(truth):>7s} "
+            f"{result.skew_deg:7.2f} {result.skew_reason[:16]:16s} "
+            f"{row['has_black_border'] + ('>cut' if trimmed else ''):7s} "
+            f"{result.crop!s:24s} {row['is_blank'] + ('>B' if result.blank else ''):9s} "
+            f"{result.ms:5.0f}"
+        )
         if turns and truth is not None and row["split"] != "control":
             _turned(page, dpi, truth, errors, abstained, name)
 
@@ -183,7 +197,9 @@ def _hard_cases(
     return failures
 
 
-def _blank_case(expected: bool) -> Callable[[np.ndarray, CleanResult], tuple[bool, str]]:
+def _blank_case(
+    expected: bool,
+) -> Callable[[np.ndarray, CleanResult], tuple[bool, str]]:
     def check(_: np.ndarray, result: CleanResult) -> tuple[bool, str]:
         want = "blank" if expected else "content"
         return result.blank == expected, f"want {want}; score {result.blank_score:.6f}"
@@ -207,7 +223,9 @@ def _toc_check(page: np.ndarray, result: CleanResult) -> tuple[bool, str]:
     return result.crop == full and not result.blank, f"crop {result.crop}"
 
 
-def _straight_check(turn: float) -> Callable[[np.ndarray, CleanResult], tuple[bool, str]]:
+def _straight_check(
+    turn: float,
+) -> Callable[[np.ndarray, CleanResult], tuple[bool, str]]:
     def check(_: np.ndarray, result: CleanResult) -> tuple[bool, str]:
         if turn < 0.1:
             ok = abs(result.skew_deg) < 0.1
@@ -220,7 +238,10 @@ def _straight_check(turn: float) -> Callable[[np.ndarray, CleanResult], tuple[bo
 
 def _no_rotation_check(page: np.ndarray, result: CleanResult) -> tuple[bool, str]:
     ok = not result.skew_confident and result.blank
-    return ok, f"skew {result.skew_deg:.2f} ({result.skew_reason}), blank {result.blank}"
+    return (
+        ok,
+        f"skew {result.skew_deg:.2f} ({result.skew_reason}), blank {result.blank}",
+    )
 
 
 def _lying_frame_check(page: np.ndarray, result: CleanResult) -> tuple[bool, str]:
@@ -248,34 +269,80 @@ _CASES: list[
     ]
 ] = [
     ("C01a lone page number", pages.page_number_page, 300, _blank_case(False)),
-    ("C01b faint pencil signature", pages.pencil_signature_page, 300, _blank_case(False)),
+    (
+        "C01b faint pencil signature",
+        pages.pencil_signature_page,
+        300,
+        _blank_case(False),
+    ),
     ("C01c punch holes and staple shadow", pages.punched_page, 300, _blank_case(True)),
     ("C01d recycled paper grain", pages.recycled_page, 300, _blank_case(True)),
-    ("C02 show-through 8% at 150 dpi", lambda: pages.show_through_page(150, 0.08), 150,
-     _blank_case(True)),
-    ("C02 show-through 12% at 150 dpi", lambda: pages.show_through_page(150, 0.12), 150,
-     _blank_case(True)),
-    ("C02 show-through 12% at 300 dpi", lambda: pages.show_through_page(300, 0.12), 300,
-     _blank_case(True)),
+    (
+        "C02 show-through 8% at 150 dpi",
+        lambda: pages.show_through_page(150, 0.08),
+        150,
+        _blank_case(True),
+    ),
+    (
+        "C02 show-through 12% at 150 dpi",
+        lambda: pages.show_through_page(150, 0.12),
+        150,
+        _blank_case(True),
+    ),
+    (
+        "C02 show-through 12% at 300 dpi",
+        lambda: pages.show_through_page(300, 0.12),
+        300,
+        _blank_case(True),
+    ),
     ("C03 white with dust specks", pages.specks_page, 300, _blank_case(True)),
-    ("C03 fully white", lambda: np.full((3508, 2480), 250, np.uint8), 300,
-     _blank_case(True)),
-    ("C04 frame around three words, 300 dpi", lambda: _framed(300), 300, _frame_case(300)),
-    ("C04 frame around three words, 600 dpi", lambda: _framed(600), 600, _frame_case(600)),
-    ("C05 number column 5 cm from entries", lambda: pages.toc_page()[0], 300, _toc_check),
+    (
+        "C03 fully white",
+        lambda: np.full((3508, 2480), 250, np.uint8),
+        300,
+        _blank_case(True),
+    ),
+    (
+        "C04 frame around three words, 300 dpi",
+        lambda: _framed(300),
+        300,
+        _frame_case(300),
+    ),
+    (
+        "C04 frame around three words, 600 dpi",
+        lambda: _framed(600),
+        600,
+        _frame_case(600),
+    ),
+    (
+        "C05 number column 5 cm from entries",
+        lambda: pages.toc_page()[0],
+        300,
+        _toc_check,
+    ),
     ("C06 two columns at 0.02°", lambda: _two_column(0.02), 300, _straight_check(0.02)),
     ("C06 two columns at 0.5°", lambda: _two_column(0.5), 300, _straight_check(0.5)),
-    ("C07 tilted blank paper in grey border", pages.tilted_blank_in_border, 300,
-     _no_rotation_check),
-    ("C08 table at 2° in a straight frame", pages.lying_frame_page, 300,
-     _lying_frame_check),
+    (
+        "C07 tilted blank paper in grey border",
+        pages.tilted_blank_in_border,
+        300,
+        _no_rotation_check,
+    ),
+    (
+        "C08 table at 2° in a straight frame",
+        pages.lying_frame_page,
+        300,
+        _lying_frame_check,
+    ),
     ("seal alone, red on white", pages.seal_page, 300, _blank_case(False)),
 ]
 
 
 def _print_angles(errors: dict[str, list[float]], abstained: dict[str, int]) -> None:
-    print(f"\n{'angle error by class (deg)':32s} {'n':>4s} {'median':>7s} "
-          f"{'p95':>7s} {'max':>7s} {'abstained':>9s}")
+    print(
+        f"\n{'angle error by class (deg)':32s} {'n':>4s} {'median':>7s} "
+        f"{'p95':>7s} {'max':>7s} {'abstained':>9s}"
+    )
     for label in sorted(set(errors) | set(abstained), key=_class_order):
         values = np.array(errors.get(label, []))
         if values.size:
@@ -288,7 +355,7 @@ def _print_angles(errors: dict[str, list[float]], abstained: dict[str, int]) -> 
 
 def _class_order(label: str) -> tuple[str, float]:
     match = re.search(r"(\d+(\.\d+)?)°", label)
-    return (label.split(" turned")[0], float(match.group(1)) if match else 0.0)
+    return (label.split(" ", maxsplit=1)[0], float(match.group(1)) if match else 0.0)
 
 
 def _print_worst() -> None:
@@ -306,8 +373,10 @@ def _print_confusion(confusion: dict[tuple[bool, bool], list[str]]) -> None:
         print(f"{label:14s} {row[0]:6d} {row[1]:8d}")
     for (truth, verdict), names in sorted(confusion.items()):
         if truth != verdict and names:
-            print(f"  wrong ({'blank' if truth else 'content'} called "
-                  f"{'blank' if verdict else 'content'}): {', '.join(names)}")
+            print(
+                f"  wrong ({'blank' if truth else 'content'} called "
+                f"{'blank' if verdict else 'content'}): {', '.join(names)}"
+            )
 
 
 if __name__ == "__main__":

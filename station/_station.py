@@ -288,6 +288,15 @@ class Station:
             values["dpi"] = outcome.dpi
         Page.update(**values).where(Page.id == outcome.page_id).execute()
         page = Page.get_by_id(outcome.page_id)
+        if "low_dpi" in outcome.flags:
+            log.warning(
+                "batch %s: page %d is %s dpi, below the %d dpi archive scans need; "
+                "rescan it at 300 dpi or more",
+                page.batch_id,
+                page.page_no,
+                outcome.dpi,
+                self.config.capture.min_dpi,
+            )
         log.info(
             "batch %s: page %d %s%s",
             page.batch_id,

@@ -206,3 +206,25 @@ def test_message_over_the_brokers_limit_is_kept_and_explained(tmp_path: Path) ->
             assert station.link is not None and station.link.connected
         finally:
             station.close()
+
+
+def test_page_below_300_dpi_is_kept_and_flagged(
+    config: Config, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from PIL import Image
+
+    low = tmp_path / "low.png"
+    with Image.open(sample("epson.png")) as image:
+        image.resize((1240, 1754)).save(low, dpi=(150, 150))
+    station = Station(config)
+    station.open(publish=False)
+    try:
+        import_files(config, [low], source="test")
+        assert station.run_until_idle(120, delivered=False)
+    finally:
+        station.close()
+    page = Page.get()
+    assert page.state == PageState.RECOGNISED
+    assert page.dpi == 150
+    assert "low_dpi" in page.flags
+    assert "below the 300 dpi" in caplog.text

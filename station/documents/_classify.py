@@ -51,6 +51,7 @@ TITLE_ENDINGS = (
 #: found counts, so a 终本 ruling that recalls an earlier seizure stays Z20.
 DECISIVE_PHRASES: tuple[tuple[str, str], ...] = (
     ("终结本次执行程序", "Z20"),
+    ("本次执行程序", "Z20"),
     ("驳回异议", "Z19"),
     ("驳回复议", "Z19"),
     ("拍卖", "Z16"),
@@ -58,6 +59,7 @@ DECISIVE_PHRASES: tuple[tuple[str, str], ...] = (
     ("以物抵债", "Z16"),
     ("买受人", "Z16"),
     ("失信被执行人名单", "Z13"),
+    ("纳入失信", "Z13"),
     ("限制消费", "Z13"),
     ("拘留", "Z14"),
     ("罚款", "Z14"),
@@ -73,12 +75,19 @@ CASE_TYPE_ITEMS: tuple[tuple[str, str], ...] = (("执异", "Z19"), ("执复", "Z
 #: Titles that follow the ruling before them into its item.
 FOLLOWS_PREVIOUS = ("协助执行通知书",)
 
+#: Endings of a line that is a sentence or a label, never a title.
+_CLAUSE_ENDS = ("。", ":", "：", ",", "，", ";", "；", "号")
+
 #: Markers of a ruling's operative part.
-_OPERATIVE = re.compile(r"(裁定|决定|判决)如下")
-#: A remark in brackets closing a title line, as in 执行卷宗（副卷）, after NFKC.
-_REMARK = re.compile(r"\([^()]{1,6}\)$")
+_OPERATIVE = re.compile(r"(裁定|决定|判决)如下?")
+#: A remark in brackets closing a title line, as in 执行卷宗（副卷）; OCR reads the
+#: opening bracket as 〈 or < at times.
+_REMARK = re.compile(r"[(〈<\[【][^()〈〉<>]{1,6}[)〉>\]】]$")
 
 _MAX_TITLE_CHARS = 24
+#: A line without a title ending is taken as the title only this short and this high.
+_BARE_TITLE_CHARS = 16
+_BARE_TITLE_LINES = 3
 _FUZZY_MIN_CHARS = 4
 _TITLE_END_POINTS = 10.0
 _TITLE_INSIDE_POINTS = 6.0
@@ -198,11 +207,20 @@ class Classifier:
         """The first short line of the title region that reads like a title.
 
         The allowance of 24 characters admits a court's name before the title on one
-        line (河南省桐柏县人民法院执行裁定书) but not a sentence of the body.
+        line (河南省桐柏县人民法院执行裁定书) but not a sentence of the body. When OCR
+        garbled the title's last character (委托评估国), a short line near the top
+        that holds a keyword of four or more characters stands in for it.
         """
-        for line in region:
-            core = _REMARK.sub("", line)
+        cores = [_REMARK.sub("", line) for line in region]
+        for core in cores:
             if 2 <= len(core) <= _MAX_TITLE_CHARS and core.endswith(TITLE_ENDINGS):
+                return core
+        for core in cores[:_BARE_TITLE_LINES]:
+            bare = len(core) <= _BARE_TITLE_CHARS and not core.endswith(_CLAUSE_ENDS)
+            if bare and any(
+                _best_match(item.keywords_zh, core, at_end=False) >= _FUZZY_MIN_CHARS
+                for item in self.catalog
+            ):
                 return core
         return ""
 

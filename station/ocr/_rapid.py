@@ -123,8 +123,12 @@ class RapidEngine:
         if quads and glyph_px < self.settings.min_glyph_px and scale < 1.0:
             # Small print: run again so the median line is as tall as trusted.
             larger = min(1.0, scale * self.settings.min_glyph_px * 1.3 / glyph_px)
-            log.debug("line height %.1f px at %.2f: detecting at %.2f", glyph_px,
-                      scale, larger)
+            log.debug(
+                "line height %.1f px at %.2f: detecting at %.2f",
+                glyph_px,
+                scale,
+                larger,
+            )
             quads, _ = self._detect(band, larger)
         keep = []
         for quad in quads:
@@ -155,13 +159,17 @@ class RapidEngine:
 
     def _read_lines(self, grey: np.ndarray, quads: list[_Quad]) -> list[OcrLine]:
         crops = [_crop(grey, quad) for quad in quads]
-        order = sorted(range(len(crops)), key=lambda i: crops[i].shape[1] / crops[i].shape[0])
+        order = sorted(
+            range(len(crops)), key=lambda i: crops[i].shape[1] / crops[i].shape[0]
+        )
         lines: list[OcrLine | None] = [None] * len(crops)
         batch = self.settings.rec_batch
         for start in range(0, len(order), batch):
             chunk = order[start : start + batch]
-            for index, line in zip(chunk, self._recognise([crops[i] for i in chunk],
-                                                          [quads[i] for i in chunk])):
+            for index, line in zip(
+                chunk,
+                self._recognise([crops[i] for i in chunk], [quads[i] for i in chunk]),
+            ):
                 lines[index] = line
         return [
             line
@@ -180,9 +188,7 @@ class RapidEngine:
             resized = cv2.resize(crop, (w, REC_HEIGHT), interpolation=cv2.INTER_LINEAR)
             tensor[k, :, :, :w] = resized.astype(np.float32) / 127.5 - 1.0
         probs = self._rec.run(None, {self._rec.get_inputs()[0].name: tensor})[0]
-        return [
-            self._decode(probs[k], widths[k], quads[k]) for k in range(len(crops))
-        ]
+        return [self._decode(probs[k], widths[k], quads[k]) for k in range(len(crops))]
 
     def _decode(self, probs: np.ndarray, width_px: int, quad: _Quad) -> OcrLine:
         """Greedy CTC decoding, with each character's column kept for its box."""
@@ -292,7 +298,10 @@ def _crop(grey: np.ndarray, quad: _Quad) -> np.ndarray:
     target = np.array([[0, 0], [width, 0], [width, height], [0, height]], np.float32)
     matrix = cv2.getPerspectiveTransform(quad.points, target)
     crop = cv2.warpPerspective(
-        grey, matrix, (width, height), borderMode=cv2.BORDER_REPLICATE,
+        grey,
+        matrix,
+        (width, height),
+        borderMode=cv2.BORDER_REPLICATE,
         flags=cv2.INTER_CUBIC,
     )
     if height >= 1.5 * width:
@@ -300,7 +309,9 @@ def _crop(grey: np.ndarray, quad: _Quad) -> np.ndarray:
     return np.ascontiguousarray(crop)
 
 
-def _words(chars: list[tuple[str, float, int]], box: Box, width_px: int) -> tuple[OcrWord, ...]:
+def _words(
+    chars: list[tuple[str, float, int]], box: Box, width_px: int
+) -> tuple[OcrWord, ...]:
     """Split a line into words: each CJK character alone, Latin and digit runs whole.
 
     A character's horizontal extent is taken from the CTC columns where it fired,
@@ -320,9 +331,13 @@ def _words(chars: list[tuple[str, float, int]], box: Box, width_px: int) -> tupl
         if current:
             text = "".join(chars[i][0] for i in current)
             conf = 100.0 * float(np.mean([chars[i][1] for i in current]))
-            words.append(OcrWord(text, Box(edges[current[0]], box.y0,
-                                           edges[current[-1] + 1], box.y1),
-                                 round(conf, 1)))
+            words.append(
+                OcrWord(
+                    text,
+                    Box(edges[current[0]], box.y0, edges[current[-1] + 1], box.y1),
+                    round(conf, 1),
+                )
+            )
             current.clear()
 
     for index, (char, _, _) in enumerate(chars):
