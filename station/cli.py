@@ -254,6 +254,18 @@ def demo(obj: _Context, out: Path, pages: Path | None, keep_running: bool) -> No
     click.echo(summary)
 
 
+@cli.command()
+def devices() -> None:
+    """List the scanners SANE can see."""
+    from station.capture import list_devices
+
+    found = list_devices()
+    if not found:
+        click.echo("SANE sees no scanner: check the cable, power and sane-find-scanner")
+    for name, vendor, model, kind in found:
+        click.echo(f"{name}\t{vendor} {model} ({kind})")
+
+
 @cli.group()
 def batch() -> None:
     """Act on a batch."""
