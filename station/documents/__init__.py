@@ -30,7 +30,7 @@ from station.documents._cli import case_cli, classify_cli
 from station.documents._cover import (
     CoverSheet,
     cover_sheet_image,
-    read_cover_pdf,
+    rasterise_cover_pdf,
     read_cover_sheet,
     render_cover_sheet,
 )
@@ -75,7 +75,7 @@ __all__ = [
     "page_case_conflict",
     "parse_case_number",
     "parse_catalog",
-    "read_cover_pdf",
+    "rasterise_cover_pdf",
     "read_cover_sheet",
     "render_cover_sheet",
     "split_at",

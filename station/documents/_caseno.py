@@ -19,6 +19,7 @@ wrong both happen, and an operator decides.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 import unicodedata
@@ -79,18 +80,28 @@ class CaseNumber:
         """True when the type is one of the enforcement types in ``CaseType``."""
         return self.type in _TYPE_VALUES
 
-    def same_case(self, other: CaseNumber) -> bool:
-        """True when both name the same case; the 之N suffix is ignored."""
-        return self.normalized != "" and (
-            self.year,
-            self.court,
-            self.type,
-            self.number,
-            self.form,
-        ) == (other.year, other.court, other.type, other.number, other.form)
+    def same_case(self, other: CaseNumber, *, ocr: bool = False) -> bool:
+        """True when both name the same case; the 之N suffix is ignored.
+
+        With ``ocr`` the province character of a current-form court code is not
+        compared: Tesseract 5.3 chi_sim often reads 豫 as 物, 殉 or 驳, while the
+        digits of the court code, the year, type and serial are read reliably.
+        """
+        if not self.normalized or not other.normalized:
+            return False
+        mine, theirs = self.court, other.court
+        if ocr and self.form is CaseForm.CURRENT and other.form is CaseForm.CURRENT:
+            mine, theirs = mine[1:], theirs[1:]
+        return (self.year, mine, self.type, self.number, self.form) == (
+            other.year,
+            theirs,
+            other.type,
+            other.number,
+            other.form,
+        )
 
     def as_dict(self) -> dict[str, object]:
-        """The fields the CLI and the cover sheet print, in a stable order."""
+        """The fields ``station case parse`` prints, in a stable order."""
         return {
             "year": self.year,
             "court": self.court,
@@ -188,13 +199,12 @@ def find_case_numbers(
     enforces, and ``is_enforcement`` tells them apart.
     """
     clean = _prepare(text)
-    found = [
+    return [
         _from_match(m.group(0), m, form, own_court, own_old_courts, today)
         for m, form in _matches(clean)
         if (m.group("open") or m.group("close"))
         and (m.group("hao") or m.group("suffix"))
     ]
-    return found
 
 
 def page_case_conflict(page_text: str, batch_case: CaseNumber) -> CaseNumber | None:
@@ -202,11 +212,12 @@ def page_case_conflict(page_text: str, batch_case: CaseNumber) -> CaseNumber | N
 
     A page conflicts when it names at least one enforcement case and none of them is
     the batch's case (suffix ignored). Numbers of judgments and other non-enforcement
-    cases are left alone, since enforcement documents routinely cite them. The
-    returned number is the first contradicting one, for the operator to see.
+    cases are left alone, since enforcement documents routinely cite them, and so is
+    a province character misread by OCR. The returned number is the first
+    contradicting one, for the operator to see.
     """
     on_page = [c for c in find_case_numbers(page_text) if c.is_enforcement]
-    if not on_page or any(c.same_case(batch_case) for c in on_page):
+    if not on_page or any(c.same_case(batch_case, ocr=True) for c in on_page):
         return None
     return on_page[0]
 
@@ -315,18 +326,7 @@ def _check(
 
 
 def _with_problem(case: CaseNumber, problem: str) -> CaseNumber:
-    return CaseNumber(
-        text=case.text,
-        year=case.year,
-        court=case.court,
-        type=case.type,
-        number=case.number,
-        suffix=case.suffix,
-        normalized=case.normalized,
-        valid=case.valid,
-        problems=(*case.problems, problem),
-        form=case.form,
-    )
+    return dataclasses.replace(case, problems=(*case.problems, problem))
 
 
 def _squeeze(text: str) -> str:

@@ -2,30 +2,35 @@
 
 A court document announces itself in its first lines: the court's name, a title such
 as 执行通知书, the case number. The title therefore weighs most. The *title line* is
-the first short line among the first few non-empty lines of the first page that reads
-like a title: it ends in 书, 表, 令, 笔录, 报告 … An
-item whose keyword ends the title line scores most, the longest such keyword fully
-and shorter ones in proportion (协助执行通知书 beats 执行通知书); a keyword inside
-the title line (the 委托评估 of 委托评估函) scores less.
+the first short line among the first five non-empty lines of the first page that
+reads like a title: it ends in 书, 表, 令, 笔录, 报告 … An item whose keyword ends the
+title line scores most, the longest such keyword fully and shorter ones in proportion
+(协助执行通知书 beats 执行通知书); a keyword inside the title line (the 委托评估 of
+委托评估函) scores less. OCR that gets one character of a long keyword wrong still
+matches, at 90 %.
 
 Some titles match no item: 执行裁定书 may order a seizure (Z12), end the present
 enforcement (Z20) or reject an objection (Z19). For those the body decides, and within
 the body the operative part after 裁定如下 / 决定如下 weighs most, through a table of
-decisive phrases; the type of the document's own case number counts as well (an
-执异 case is an objection, Z19). Every keyword of every item found anywhere in the text adds a
+decisive phrases. The type of the document's own case number counts too (an 执异 case
+is an objection, Z19). Every keyword of every item found anywhere in the text adds a
 little, longer keywords more, since two-character words such as 查封 turn up in
-documents of many items. A title region that names a volume (副卷) halves the scores
-of the other volume's items, which share titles such as 卷宗封面 and 备考表.
+documents of many items. A title region that names one volume (副卷) halves the
+scores of the other volume's items, which share titles such as 卷宗封面 and 备考表.
 
 The best score's share of the two best scores, damped when the best score is weak, is
-the confidence. Below the threshold the document goes to an operator for review
-rather than being filed by a guess; so does a tie. A cover sheet naming an item
+the confidence. Below the threshold the document goes to an operator for review rather
+than being filed by a guess, and so does a tie. So does a title that both volumes use
+(卷宗封面, 卷内目录, 备考表, 卷底) on a page that names neither volume: it is not put
+into the 正卷 by default, because the parties may read the 正卷 and internal material
+must not land there by chance. A cover sheet naming an item
 overrides all of this, and a 协助执行通知书 goes with the ruling just before it when
 that ruling is known.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 import unicodedata
@@ -54,6 +59,8 @@ DECISIVE_PHRASES: tuple[tuple[str, str], ...] = (
     ("本次执行程序", "Z20"),
     ("驳回异议", "Z19"),
     ("驳回复议", "Z19"),
+    ("异议请求", "Z19"),
+    ("复议请求", "Z19"),
     ("拍卖", "Z16"),
     ("变卖", "Z16"),
     ("以物抵债", "Z16"),
@@ -88,6 +95,9 @@ _MAX_TITLE_CHARS = 24
 #: A line without a title ending is taken as the title only this short and this high.
 _BARE_TITLE_CHARS = 16
 _BARE_TITLE_LINES = 3
+#: ... and only when one keyword covers most of it, so a sentence cut short by OCR
+#: (我举报被执行人刘某某隐) is not taken for the title of 被执行人's item.
+_BARE_COVER = 0.6
 _FUZZY_MIN_CHARS = 4
 _TITLE_END_POINTS = 10.0
 _TITLE_INSIDE_POINTS = 6.0
@@ -95,6 +105,9 @@ _OPERATIVE_POINTS = 8.0
 _CASE_TYPE_POINTS = 4.0
 _DECISIVE_BODY_POINTS = 2.0
 _OTHER_VOLUME_FACTOR = 0.5
+#: An item of the other volume matching the title at least this well makes the
+#: volume unsure (人民法院执行卷宗 of Z01 against 执行卷宗 of F01 gives 0.5).
+_SHARED_TITLE_SHARE = 0.5
 #: A best score at or above this is "strong"; weaker scores damp the confidence.
 _STRONG_SCORE = 6.0
 
@@ -193,7 +206,11 @@ class Classifier:
 
         title_scores = self._title_scores(title)
         scores = self._body_scores(text, title_scores)
-        return self._decide(scores, title, bool(title_scores))
+        result = self._decide(scores, title, bool(title_scores))
+        if result.item and self._volume_unsure(result.item, title, text.region):
+            reason = "the title fits both volumes and the page names neither"
+            return dataclasses.replace(result, item=None, reason=reason)
+        return result
 
     def _prepare(self, pages: Sequence[str]) -> _Text:
         lines_by_page = [_clean_lines(page) for page in pages]
@@ -209,18 +226,20 @@ class Classifier:
         The allowance of 24 characters admits a court's name before the title on one
         line (河南省桐柏县人民法院执行裁定书) but not a sentence of the body. When OCR
         garbled the title's last character (委托评估国), a short line near the top
-        that holds a keyword of four or more characters stands in for it.
+        mostly made of one keyword of four or more characters stands in for it.
         """
         cores = [_REMARK.sub("", line) for line in region]
         for core in cores:
             if 2 <= len(core) <= _MAX_TITLE_CHARS and core.endswith(TITLE_ENDINGS):
                 return core
         for core in cores[:_BARE_TITLE_LINES]:
-            bare = len(core) <= _BARE_TITLE_CHARS and not core.endswith(_CLAUSE_ENDS)
-            if bare and any(
-                _best_match(item.keywords_zh, core, at_end=False) >= _FUZZY_MIN_CHARS
+            if len(core) > _BARE_TITLE_CHARS or core.endswith(_CLAUSE_ENDS):
+                continue
+            covered = max(
+                _best_match(item.keywords_zh, core, at_end=False)
                 for item in self.catalog
-            ):
+            )
+            if covered >= _FUZZY_MIN_CHARS and covered >= _BARE_COVER * len(core):
                 return core
         return ""
 
@@ -288,6 +307,28 @@ class Classifier:
             if item.volume is not named[0]:
                 scores[item.code] *= _OTHER_VOLUME_FACTOR
 
+    def _volume_unsure(
+        self, item: CatalogItem, title: str, region: Sequence[str]
+    ) -> bool:
+        """True when a 正卷 item's title ends a 副卷 item's title about as well.
+
+        卷宗封面, 卷内目录, 备考表 and 卷底 exist in both volumes. Filing internal
+        material in the 正卷, which the parties may read, is worse than asking, so
+        unless the title region says 正卷 or 副卷 such a page goes to review. The
+        other way round, public material filed in the 副卷 leaks nothing.
+        """
+        own = _best_match(item.keywords_zh, title, at_end=True)
+        if item.volume is not Volume.MAIN or not own:
+            return False
+        if any(volume.value in "".join(region) for volume in Volume):
+            return False
+        return any(
+            other.volume is Volume.INTERNAL
+            and _best_match(other.keywords_zh, title, at_end=True)
+            >= _SHARED_TITLE_SHARE * own
+            for other in self.catalog
+        )
+
     def _decide(
         self, scores: Mapping[str, float], title: str, title_matched: bool
     ) -> Classification:
@@ -312,20 +353,49 @@ class Classifier:
 
 
 def _best_match(keywords: Sequence[str], title: str, at_end: bool) -> float:
-    """Length of the longest keyword found in the title, 0.9 x for a near match."""
+    """Length of the longest keyword found in the title, 0.9 x for a near match.
+
+    A near match is one character replaced, dropped or added (限制销费令, 络询价报告,
+    罚和天决定书 for 罚款决定书), allowed for keywords of four characters or more.
+    """
     best = 0.0
     for keyword in keywords:
-        size = len(keyword)
-        starts = [len(title) - size] if at_end else range(len(title) - size + 1)
-        for start in starts:
-            if start < 0:
-                continue
-            differ = sum(a != b for a, b in zip(keyword, title[start : start + size]))
-            if differ == 0:
-                best = max(best, float(size))
-            elif differ == 1 and size >= _FUZZY_MIN_CHARS:
-                best = max(best, 0.9 * size)
+        if keyword in title and (not at_end or title.endswith(keyword)):
+            best = max(best, float(len(keyword)))
+        elif len(keyword) >= _FUZZY_MIN_CHARS and _near_in(keyword, title, at_end):
+            best = max(best, 0.9 * len(keyword))
     return best
+
+
+def _near_in(keyword: str, title: str, at_end: bool) -> bool:
+    """True when a window of the title is one edit away from the keyword.
+
+    Inside the title only a replaced character counts: allowing a dropped one there
+    would let 执行方案 match the 执行案 of 执行案件立案审批表.
+    """
+    sizes = (
+        (len(keyword) - 1, len(keyword), len(keyword) + 1)
+        if at_end
+        else (len(keyword),)
+    )
+    for size in sizes:
+        last = len(title) - size
+        starts = [last] if at_end else range(last + 1)
+        if any(_one_edit(keyword, title[i : i + size]) for i in starts if i >= 0):
+            return True
+    return False
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """True when ``b`` is ``a`` with one character replaced, dropped or added."""
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b, strict=True)) == 1
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    if len(long) - len(short) != 1:
+        return False
+    pairs = zip(short, long[: len(short)], strict=True)
+    cut = next((i for i, (x, y) in enumerate(pairs) if x != y), len(short))
+    return short[cut:] == long[cut + 1 :]
 
 
 def _keyword_weight(keyword: str) -> float:

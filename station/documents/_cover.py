@@ -43,6 +43,7 @@ log = logging.getLogger(__name__)
 
 _T = TypeVar("_T")
 
+_NODES = frozenset(node.value for node in Node)
 _QR_ONLY = zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
 
 KIND = "station-cover"
@@ -60,8 +61,11 @@ _MODULE_PX = 12
 class CoverSheet:
     """What a cover sheet says; ``rotation_deg`` is how its scan was turned (0-270).
 
-    ``item_name`` is printed for people but not carried in the code: the station
-    looks the item up in its own catalog.
+    ``expected_pages`` counts the pages with content the clerk expects (blank backs
+    are not counted). ``item_name`` is printed for people but not carried in the
+    code: the station looks the item up in its own catalog. ``rotation_deg`` is the
+    clockwise turn of the content as scanned; turning the page counter-clockwise by
+    it makes the page upright.
     """
 
     case_number: str
@@ -101,8 +105,10 @@ def render_cover_sheet(
 
 
 def _printable(info: CoverSheet, own_court: str) -> CoverSheet:
-    """The sheet with its case number normalised, or an error if the reader would
-    refuse it: a clerk should never print a sheet the station will not accept.
+    """The sheet with its case number normalised; refuses what the reader would.
+
+    A clerk should never print a sheet the station will not accept: the case number
+    must be valid, of this court and not in the future.
     """
     case = parse_case_number(info.case_number, own_court=own_court)
     if not case.valid or case.problems:
@@ -141,8 +147,12 @@ def cover_sheet_image(info: CoverSheet, font_path: Path = DEFAULT_FONT) -> np.nd
     return np.asarray(page)
 
 
-def read_cover_pdf(pdf: bytes) -> np.ndarray:
-    """The page image inside a cover PDF, extracted losslessly for checks and tests."""
+def rasterise_cover_pdf(pdf: bytes) -> np.ndarray:
+    """The cover PDF's page as a 300 dpi grey image, for checks and tests.
+
+    The page is the image ``cover_sheet_image`` drew, so extracting it losslessly
+    gives the same pixels a PDF renderer produces at 300 dpi, without one.
+    """
     with pikepdf.open(io.BytesIO(pdf)) as doc:
         images = list(doc.pages[0].get_images().values())
         if len(images) != 1 or not isinstance(images[0], pikepdf.Stream):
@@ -198,6 +208,29 @@ def _parse_payload(
     raw: bytes, orientation_deg: int, catalog: Catalog | None, own_court: str
 ) -> CoverSheet | None:
     """A cover from a QR payload; None when the code is someone else's."""
+    data = _station_payload(raw)
+    if data is None:
+        return None
+    if data.get("v") != VERSION:
+        raise CoverSheetError(
+            f"cover sheet version {data.get('v')!r} is not {VERSION}; reprint it "
+            "from this station"
+        )
+
+    pages = _field(data, "pages", int)
+    if pages < 0:
+        raise CoverSheetError(f"cover sheet page count {pages} is negative")
+    return CoverSheet(
+        case_number=_case_of(data, own_court),
+        item_code=_item_of(data, catalog),
+        node=_node_of(data),
+        expected_pages=pages,
+        submission_id=_field(data, "sub", str),
+        rotation_deg=round(orientation_deg / 90) % 4 * 90,
+    )
+
+
+def _station_payload(raw: bytes) -> dict[str, object] | None:
     try:
         data = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError):
@@ -206,12 +239,11 @@ def _parse_payload(
         return None
     if not isinstance(data, dict) or data.get("kind") != KIND:
         return None
+    return data
 
-    if data.get("v") != VERSION:
-        raise CoverSheetError(
-            f"cover sheet version {data.get('v')!r} is not {VERSION}; reprint it "
-            "from this station"
-        )
+
+def _case_of(data: dict[str, object], own_court: str) -> str:
+    """The normalised case number; any problem at all refuses the sheet."""
     case = _field(data, "case", str)
     parsed = parse_case_number(case, own_court=own_court)
     if not parsed.valid or parsed.problems:
@@ -219,27 +251,26 @@ def _parse_payload(
             f"cover sheet case number {case!r}: {'; '.join(parsed.problems)}; "
             "correct the case and reprint the sheet"
         )
+    return parsed.normalized
 
+
+def _item_of(data: dict[str, object], catalog: Catalog | None) -> str:
     item = _field(data, "item", str)
-    if catalog is not None:
-        catalog.item(item)
-    node_value = data.get("node")
-    try:
-        node = None if node_value is None else Node(node_value)
-    except ValueError:
-        raise CoverSheetError(f"cover sheet node {node_value!r} is unknown") from None
-    pages = _field(data, "pages", int)
-    if pages < 0:
-        raise CoverSheetError(f"cover sheet page count {pages} is negative")
+    if catalog is not None and item not in catalog:
+        raise CoverSheetError(
+            f"cover sheet item {item!r} is not in catalog {catalog.source}; reprint "
+            "the sheet with a current item code"
+        )
+    return item
 
-    return CoverSheet(
-        case_number=parsed.normalized,
-        item_code=item,
-        node=node,
-        expected_pages=pages,
-        submission_id=_field(data, "sub", str),
-        rotation_deg=round(orientation_deg / 90) % 4 * 90,
-    )
+
+def _node_of(data: dict[str, object]) -> Node | None:
+    value = data.get("node")
+    if value is None:
+        return None
+    if not isinstance(value, str) or value not in _NODES:
+        raise CoverSheetError(f"cover sheet node {value!r} is unknown")
+    return Node(value)
 
 
 def _field(data: dict[str, object], key: str, kind: type[_T]) -> _T:

@@ -63,12 +63,11 @@ def document_filename(
         raise ValueError(f"sequence counts from 1, got {doc.sequence}")
     if not _EXTENSION.fullmatch(extension):
         raise ValueError(f"extension {extension!r} is not a dot and 1-8 letters")
-    case = doc.case.normalized if doc.case and doc.case.normalized else NO_CASE
+    case, code = _case_and_code(doc)
     volume = doc.item.volume.value if doc.item else UNFILED_VOLUME
-    code = doc.item.code if doc.item else UNFILED_CODE
     date = doc.date.strftime("%Y%m%d") if doc.date else NO_DATE
 
-    head = f"{_safe(case)}_{volume}_{_safe(code)}-{doc.sequence:03d}_"
+    head = f"{case}_{volume}_{code}-{doc.sequence:03d}_"
     tail = f"_{date}{extension}"
     room = max_bytes - len(head.encode()) - len(tail.encode())
     if room < 0:
@@ -77,7 +76,7 @@ def document_filename(
             "shorten the item code in the catalog"
         )
     name = _fit(_safe(doc.item.name_zh) if doc.item else "待审查", room)
-    return f"{head}{name}{tail}".lstrip(".")
+    return f"{head}{name}{tail}"
 
 
 def name_documents(docs: Sequence[NamedDocument], extension: str = ".pdf") -> list[str]:
@@ -89,14 +88,22 @@ def name_documents(docs: Sequence[NamedDocument], extension: str = ".pdf") -> li
     counts: Counter[tuple[str, str]] = Counter()
     names: list[str] = []
     for doc in docs:
-        key = (
-            doc.case.normalized if doc.case else NO_CASE,
-            doc.item.code if doc.item else UNFILED_CODE,
-        )
+        key = _case_and_code(doc)
         counts[key] += 1
         numbered = NamedDocument(doc.case, doc.item, doc.date, counts[key])
         names.append(document_filename(numbered, extension))
     return names
+
+
+def _case_and_code(doc: NamedDocument) -> tuple[str, str]:
+    """The case and item parts of the name, already made safe.
+
+    Sequences are counted on these safe forms, so two codes that differ only in an
+    unsafe character (Z/1, Z:1) still never share a name.
+    """
+    case = doc.case.normalized if doc.case and doc.case.normalized else NO_CASE
+    code = doc.item.code if doc.item else UNFILED_CODE
+    return _safe(case), _safe(code)
 
 
 def _safe(text: str) -> str:

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from station._errors import ImageError
 from station._imageio import decode_image
 from station.documents._cover import CoverSheet, read_cover_sheet
 from station.documents._errors import CoverSheetError, SplitError
@@ -27,6 +28,8 @@ from station.documents._errors import CoverSheetError, SplitError
 log = logging.getLogger(__name__)
 
 CoverReader = Callable[[np.ndarray], CoverSheet | None]
+
+_NO_PAGES = "the batch has no pages"
 
 
 @dataclass(frozen=True)
@@ -116,7 +119,7 @@ def split_batch(
     or not: a blank detector may well call a cover sheet mostly white.
     """
     if not pages:
-        return Split(documents=(), problems=("the batch has no pages",))
+        return Split(documents=(), problems=(_NO_PAGES,))
 
     docs: list[Document] = []
     current = _Builder()
@@ -144,6 +147,8 @@ def split_at(pages: Sequence[PageRecord], indexes: Sequence[int]) -> Split:
     The batch's first page always starts one, so it need not be listed. Cover sheets
     are not looked for: the operator's choice stands.
     """
+    if not pages:
+        return Split(documents=(), problems=(_NO_PAGES,))
     known = {page.index for page in pages}
     unknown = sorted(set(indexes) - known)
     if unknown:
@@ -169,9 +174,10 @@ def _cover_of(
 ) -> tuple[CoverSheet | None, str | None]:
     try:
         return read_cover(page.load()), None
-    except CoverSheetError as exc:
-        # The page is kept in its document and the operator decides; a guessed
-        # split would file pages under the wrong case.
+    except (CoverSheetError, ImageError) as exc:
+        # The page is kept in its document and the operator decides: a guessed
+        # split would file pages under the wrong case, and one unreadable file
+        # must not stop the batch.
         return None, f"page {page.index}: {exc.message}"
 
 

@@ -193,9 +193,31 @@ def test_page_of_another_case_is_flagged() -> None:
         "执行通知书\n（2026）豫1330执1234号之一",
         "民事判决书\n（2025）豫1330民初55号",
         "送达回证\n受送达人：张某某",
+        "执行裁定书\n(2026) 殉1330执1234号",
     ],
 )
 def test_page_of_the_same_case_or_without_one_is_not_flagged(page: str) -> None:
     batch = parse_case_number("（2026）豫1330执1234号", today=TODAY)
 
     assert page_case_conflict(page, batch) is None
+
+
+def test_same_case_compares_province_only_when_not_from_ocr() -> None:
+    typed = parse_case_number("（2026）豫1330执1234号", today=TODAY)
+    misread = parse_case_number("（2026）殉1330执1234号", today=TODAY)
+    other_county = parse_case_number("（2026）豫1302执1234号", today=TODAY)
+
+    assert not typed.same_case(misread)
+    assert typed.same_case(misread, ocr=True)
+    assert not typed.same_case(other_county, ocr=True)
+
+
+def test_old_form_of_another_court_is_flagged() -> None:
+    case = parse_case_number("（2014）南法执字第1号", today=TODAY)
+
+    assert case.valid
+    assert case.problems == ("court 南法 is not this station's court 桐法",)
+
+
+def test_free_text_without_brackets_is_not_taken_for_a_case_number() -> None:
+    assert find_case_numbers("电话2026豫1330执1234号码", today=TODAY) == []

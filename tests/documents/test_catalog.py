@@ -90,7 +90,7 @@ def test_unknown_node_is_refused(tmp_path: Path) -> None:
     data = shipped()
     data[9]["node"] = "查控"
 
-    with pytest.raises(CatalogError, match="Z10.*node '查控' is unknown"):
+    with pytest.raises(CatalogError, match=r"Z10.*node '查控' is unknown"):
         load_catalog(write(tmp_path, data))
 
 

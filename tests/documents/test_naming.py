@@ -98,3 +98,15 @@ def test_sequences_are_handed_out_per_item_and_never_collide() -> None:
 def test_sequence_counts_from_one() -> None:
     with pytest.raises(ValueError, match="sequence counts from 1"):
         document_filename(NamedDocument(CASE, None, DAY, sequence=0))
+
+
+def test_documents_without_a_readable_case_share_one_counter() -> None:
+    unreadable = parse_case_number("hello")
+    docs = [NamedDocument(None, None, DAY), NamedDocument(unreadable, None, DAY)]
+
+    names = name_documents(docs)
+
+    assert names == [
+        "无案号_未定_待归目-001_待审查_20260312.pdf",
+        "无案号_未定_待归目-002_待审查_20260312.pdf",
+    ]

@@ -14,6 +14,8 @@ from station.documents import (
     PageRecord,
     SplitError,
     cover_sheet_image,
+    load_catalog,
+    read_cover_sheet,
     split_at,
     split_batch,
 )
@@ -128,6 +130,30 @@ def test_page_with_a_damaged_code_stays_in_its_document() -> None:
     assert "damaged and cannot be read" in result.problems[0]
 
 
+def test_cover_naming_an_unknown_item_is_reported_and_the_batch_goes_on() -> None:
+    catalog = load_catalog()
+
+    def reader(pixels: np.ndarray) -> CoverSheet | None:
+        return read_cover_sheet(pixels, catalog=catalog)
+
+    pages = [
+        PageRecord(1, pixels=cover(1, item="Z99")),
+        PageRecord(2, pixels=cover(1)),
+        PageRecord(3, pixels=text_page()),
+    ]
+
+    result = split_batch(pages, read_cover=reader)
+
+    assert [(d.cover_page, d.pages) for d in result.documents] == [
+        (None, (1,)),
+        (2, (3,)),
+    ]
+    assert result.problems[-1] == (
+        f"page 1: cover sheet item 'Z99' is not in catalog {catalog.source}; "
+        "reprint the sheet with a current item code"
+    )
+
+
 def test_pages_may_be_given_as_files(tmp_path: Path) -> None:
     Image.fromarray(cover(1)).save(tmp_path / "p1.png")
     Image.fromarray(text_page()).save(tmp_path / "p2.png")
@@ -141,11 +167,26 @@ def test_pages_may_be_given_as_files(tmp_path: Path) -> None:
     assert [(d.cover_page, d.pages) for d in result.documents] == [(1, (2,))]
 
 
-def test_an_empty_batch_gives_no_document() -> None:
-    result = split_batch([])
+def test_an_unreadable_page_file_is_reported_and_kept(tmp_path: Path) -> None:
+    (tmp_path / "p2.png").write_bytes(b"\x89PNG\r\n\x1a\n truncated")
+    pages = [
+        PageRecord(1, pixels=text_page()),
+        PageRecord(2, path=tmp_path / "p2.png"),
+        PageRecord(3, pixels=text_page()),
+    ]
 
-    assert result.documents == ()
-    assert result.problems == ("the batch has no pages",)
+    result = split_batch(pages)
+
+    assert [d.pages for d in result.documents] == [(1, 2, 3)]
+    assert len(result.problems) == 1
+    assert result.problems[0].startswith("page 2: ")
+    assert "cannot be decoded" in result.problems[0]
+
+
+def test_an_empty_batch_gives_no_document() -> None:
+    for result in (split_batch([]), split_at([], [])):
+        assert result.documents == ()
+        assert result.problems == ("the batch has no pages",)
 
 
 def test_operator_split_starts_documents_at_the_chosen_pages() -> None:
