@@ -55,6 +55,15 @@ class MqttConfig:
 
 
 @dataclass(frozen=True)
+class DocumentsConfig:
+    own_court: str
+    old_courts: list[str]
+    catalog: str
+    classify_threshold: float
+    cover_sheets: bool
+
+
+@dataclass(frozen=True)
 class Config:
     station_id: str
     data_dir: Path
@@ -62,6 +71,7 @@ class Config:
     preprocess: PreprocessConfig
     ocr: OcrConfig
     mqtt: MqttConfig
+    documents: DocumentsConfig
 
     @property
     def db_path(self) -> Path:
@@ -136,4 +146,5 @@ def _build(raw: dict[str, Any]) -> Config:
         preprocess=PreprocessConfig(**raw["preprocess"]),
         ocr=OcrConfig(**raw["ocr"]),
         mqtt=mqtt,
+        documents=DocumentsConfig(**raw["documents"]),
     )

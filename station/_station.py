@@ -18,8 +18,7 @@ import os
 import queue
 import threading
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import asdict
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -28,12 +27,13 @@ import peewee
 from station import __version__
 from station._config import Config
 from station._errors import DeliveryError
+from station._filing import Filer, FilingPlan, PlannedDocument
 from station._imageio import write_durably
+from station._manifest import build_manifest
 from station._worker import PageJob, PageOutcome, init_worker, process_page
 from station.capture import close_abandoned_batches
 from station.ocr import merge_pdfs
 from station.publish import (
-    SCHEMA,
     ContractError,
     LinkEvent,
     MqttLink,
@@ -76,6 +76,7 @@ class Station:
         self._running: dict[cf.Future[PageOutcome], int] = {}
         self._inflight: dict[int, int] = {}  # MQTT mid -> outbox id
         self.link: MqttLink | None = None
+        self._filer_instance: Filer | None = None
 
     # -- lifecycle ---------------------------------------------------------------
 
@@ -222,6 +223,9 @@ class Station:
             deskew=config.preprocess.deskew,
             crop_border=config.preprocess.crop_border,
             detect_blank=config.preprocess.detect_blank,
+            cover_sheets=config.documents.cover_sheets,
+            own_court=config.documents.own_court,
+            catalog_path=config.documents.catalog,
         )
 
     def _collect_outcomes(self) -> bool:
@@ -267,6 +271,8 @@ class Station:
             "error": outcome.error,
             "flags": ",".join(outcome.flags),
             "timings": json.dumps(outcome.timings),
+            "cover": outcome.cover,
+            "problems": json.dumps(list(outcome.problems), ensure_ascii=False),
         }
         for name in (
             "width",
@@ -322,99 +328,79 @@ class Station:
 
     def _build_batch(self, batch: Batch) -> None:
         pages = list(Page.select().where(Page.batch == batch).order_by(Page.page_no))
-        content = [p for p in pages if p.state == PageState.RECOGNISED]
-        if not content:
+        duplex = self.config.capture.source == "duplex"
+        plan = self._filer().plan(batch.id, pages, duplex)
+        if not plan.documents:
             message = (
                 f"no page with content: {len(pages)} read, "
                 f"{sum(p.state == PageState.BLANK for p in pages)} blank, "
+                f"{sum(p.state == PageState.COVER for p in pages)} cover, "
                 f"{sum(p.state == PageState.FAILED for p in pages)} failed"
             )
             log.warning("batch %s: %s; nothing to deliver", batch.id, message)
-            Batch.update(state=BatchState.DONE, message=message).where(
-                Batch.id == batch.id
-            ).execute()
+            Batch.update(
+                state=BatchState.DONE,
+                message=message,
+                accounting=json.dumps(plan.accounting, ensure_ascii=False),
+            ).where(Batch.id == batch.id).execute()
             return
-        doc_id = f"{batch.id}-01"
+        built = [self._write_document(batch, doc, plan) for doc in plan.documents]
+        with database.atomic():
+            for doc, (doc_id, folder, pdf) in zip(plan.documents, built, strict=True):
+                document = Document.create(
+                    id=doc_id,
+                    batch=batch,
+                    seq=doc.seq,
+                    page_count=len(doc.pages),
+                    pdf_path=str(folder / doc.file_name),
+                    meta_path=str(folder / "manifest.json"),
+                    pdf_sha256=sha256(pdf),
+                    case_number=doc.case.normalized if doc.case else "",
+                    item_code=doc.classification.item.code
+                    if doc.classification.item
+                    else "",
+                    item_seq=doc.item_seq,
+                    file_name=doc.file_name,
+                    needs_review=doc.needs_review,
+                )
+                Outbox.create(document=document)
+            Batch.update(
+                state=BatchState.DONE,
+                accounting=json.dumps(plan.accounting, ensure_ascii=False),
+            ).where(Batch.id == batch.id).execute()
+        for doc, (doc_id, _, _) in zip(plan.documents, built, strict=True):
+            log.info(
+                "batch %s: document %s %s (%d pages)%s, queued for delivery",
+                batch.id,
+                doc_id,
+                doc.file_name,
+                len(doc.pages),
+                " NEEDS REVIEW" if doc.needs_review else "",
+            )
+
+    def _filer(self) -> Filer:
+        if self._filer_instance is None:
+            self._filer_instance = Filer(self.config)
+        return self._filer_instance
+
+    def _write_document(
+        self, batch: Batch, doc: PlannedDocument, plan: FilingPlan
+    ) -> tuple[str, Path, bytes]:
+        """Write a document's PDF and manifest; the same inputs give the same bytes."""
+        doc_id = f"{batch.id}-{doc.seq:02d}"
         folder = self.config.data_dir / "documents" / doc_id
-        pdf_name = f"{doc_id}.pdf"
-        pdf = merge_pdfs([Path(str(p.pdf_path)) for p in content], title=doc_id)
-        manifest = self._manifest(batch, doc_id, pages, {pdf_name: pdf})
-        write_durably(folder / pdf_name, pdf)
+        pdf = merge_pdfs(
+            [Path(str(p.pdf_path)) for p in doc.pages], title=doc.file_name
+        )
+        manifest = build_manifest(
+            self.config, batch, doc_id, doc, plan, {doc.file_name: pdf}
+        )
+        write_durably(folder / doc.file_name, pdf)
         write_durably(
             folder / "manifest.json",
             json.dumps(manifest, ensure_ascii=False, indent=2).encode(),
         )
-        with database.atomic():
-            document = Document.create(
-                id=doc_id,
-                batch=batch,
-                seq=1,
-                page_count=len(content),
-                pdf_path=str(folder / pdf_name),
-                meta_path=str(folder / "manifest.json"),
-                pdf_sha256=sha256(pdf),
-            )
-            Outbox.create(document=document)
-            Batch.update(state=BatchState.DONE).where(Batch.id == batch.id).execute()
-        log.info(
-            "batch %s: document %s built (%d pages), queued for delivery",
-            batch.id,
-            doc_id,
-            len(content),
-        )
-
-    def _manifest(
-        self, batch: Batch, doc_id: str, pages: list[Page], files: dict[str, bytes]
-    ) -> dict[str, Any]:
-        def page_entry(page: Page) -> dict[str, Any]:
-            return {
-                "page_no": page.page_no,
-                "side": page.side,
-                "state": page.state,
-                "raw_sha256": page.raw_sha256,
-                "clean_sha256": page.clean_sha256,
-                "dpi": page.dpi,
-                "size_px": [page.width, page.height],
-                "skew_deg": page.skew_deg,
-                "skew_confident": page.skew_confident,
-                "crop": json.loads(page.crop) if page.crop else None,
-                "blank_score": page.blank_score,
-                "flags": [f for f in page.flags.split(",") if f],
-                "ocr_engine": page.ocr_engine,
-                "ocr_confidence": page.ocr_confidence,
-                "text": page.text,
-                "error": page.error,
-            }
-
-        return {
-            "schema": SCHEMA,
-            "document_id": doc_id,
-            "station_id": self.config.station_id,
-            "station_version": __version__,
-            "batch_id": batch.id,
-            "batch_state": batch.state,
-            "seq": 1,
-            "created_at": _now().isoformat(timespec="seconds") + "Z",
-            "page_count": sum(p.state == PageState.RECOGNISED for p in pages),
-            "pages": [page_entry(p) for p in pages if p.state == PageState.RECOGNISED],
-            "suppressed_blank_pages": [
-                page_entry(p) for p in pages if p.state == PageState.BLANK
-            ],
-            "failed_pages": [
-                {"page_no": p.page_no, "raw_sha256": p.raw_sha256, "error": p.error}
-                for p in pages
-                if p.state == PageState.FAILED
-            ],
-            "files": [
-                {
-                    "name": name,
-                    "sha256": sha256(data),
-                    "size": len(data),
-                    "content_type": "application/pdf",
-                }
-                for name, data in files.items()
-            ],
-        }
+        return doc_id, folder, pdf
 
     # -- delivery ------------------------------------------------------------------
 
@@ -560,11 +546,3 @@ class Station:
             if self.link and self.link.connected
             else (self.link.problem if self.link else "not used"),
         }
-
-
-def iter_pages(batch_id: str) -> Iterator[Page]:
-    yield from Page.select().where(Page.batch == batch_id).order_by(Page.page_no)
-
-
-def outcome_dict(outcome: PageOutcome) -> dict[str, Any]:
-    return asdict(outcome)

@@ -8,8 +8,11 @@ processed again: output files are named by page and overwritten whole.
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import hashlib
 import io
+import json
 import logging
 import os
 import time
@@ -21,7 +24,8 @@ from PIL import Image
 
 from station._errors import StationError
 from station._imageio import decode_image, write_durably
-from station.ocr import recognise_file
+from station.documents import Catalog
+from station.ocr import recognise_page
 from station.preprocess import CleanSettings, clean_page
 
 log = logging.getLogger(__name__)
@@ -45,6 +49,10 @@ class PageJob:
     deskew: bool = True
     crop_border: bool = True
     detect_blank: bool = True
+    ocr_engine: str = "auto"  # "auto", "rapidocr" or "tesseract"
+    cover_sheets: bool = True
+    own_court: str = "豫1330"
+    catalog_path: str = ""  # "" means the catalog shipped with the station
 
 
 @dataclass(frozen=True)
@@ -67,6 +75,8 @@ class PageOutcome:
     ocr_confidence: float | None = None
     ocr_engine: str | None = None
     timings: dict[str, float] = field(default_factory=dict)
+    cover: str | None = None  # JSON of the cover sheet found on the page
+    problems: tuple[str, ...] = ()
 
 
 def init_worker() -> None:
@@ -97,6 +107,16 @@ def _process(job: PageJob) -> PageOutcome:
     decoded = decode_image(Path(job.raw_path), job.max_pixels, f"page {job.page_no}")
     timings["decode_ms"] = _ms(started)
 
+    problems: list[str] = []
+    if job.cover_sheets:
+        started = time.perf_counter()
+        cover, problem = _read_cover(job, decoded.pixels)
+        timings["cover_ms"] = _ms(started)
+        if cover is not None:
+            return PageOutcome(job.page_id, "cover", cover=cover, timings=timings)
+        if problem:
+            problems.append(problem)
+
     flags = []
     dpi = job.dpi or (round(decoded.dpi) if decoded.dpi else None)
     if dpi is None:
@@ -124,7 +144,12 @@ def _process(job: PageJob) -> PageOutcome:
     }
     if cleaned.blank:
         return PageOutcome(
-            job.page_id, "blank", flags=tuple(flags), timings=timings, **common
+            job.page_id,
+            "blank",
+            flags=tuple(flags),
+            timings=timings,
+            problems=tuple(problems),
+            **common,
         )
 
     started = time.perf_counter()
@@ -134,7 +159,9 @@ def _process(job: PageJob) -> PageOutcome:
     write_durably(clean_path, data)
     timings["store_ms"] = _ms(started)
 
-    ocr = recognise_file(clean_path, job.languages, dpi, job.timeout_s)
+    ocr = recognise_page(
+        cleaned.image, data, dpi, job.languages, job.timeout_s, job.ocr_engine
+    )
     timings["ocr_ms"] = round(ocr.ms, 1)
     pdf_path = out_dir / "pdf" / f"{job.page_no:04d}.pdf"
     write_durably(pdf_path, ocr.pdf)
@@ -149,6 +176,7 @@ def _process(job: PageJob) -> PageOutcome:
         ocr_confidence=ocr.mean_confidence,
         ocr_engine=ocr.engine,
         timings=timings,
+        problems=tuple(problems),
         **common,
     )
 
@@ -157,8 +185,9 @@ def _encode_page(pixels: np.ndarray, dpi: int) -> tuple[bytes, str]:
     """Encode the cleaned page for the PDF: bilevel as 1-bit PNG, the rest as JPEG.
 
     A page that holds only black and white (a bilevel scan) stays lossless and
-    small, and Tesseract stores it in the PDF with CCITT G4; grey and colour pages
-    are JPEG at quality 90, which Tesseract embeds unchanged.
+    small; grey and colour pages are JPEG at quality 90. The searchable PDF embeds
+    either file's compressed data unchanged (img2pdf), and OCR reads the cleaned
+    pixels themselves, not this encoding.
     """
     out = io.BytesIO()
     image = Image.fromarray(pixels)
@@ -174,6 +203,35 @@ def _encode_page(pixels: np.ndarray, dpi: int) -> tuple[bytes, str]:
 def _is_bilevel(gray: np.ndarray) -> bool:
     sample = gray[::4, ::4]
     return bool(np.isin(sample, (0, 255)).mean() > 0.995)
+
+
+def _read_cover(job: PageJob, pixels: np.ndarray) -> tuple[str | None, str]:
+    """Look for a cover sheet's QR code: its JSON, or a problem to report.
+
+    A code that is present but damaged, or names a foreign case or an unknown item,
+    is reported and the page is processed as an ordinary page: a split is never
+    guessed.
+    """
+    from station.documents import CoverSheetError, read_cover_sheet
+
+    try:
+        cover = read_cover_sheet(
+            pixels, catalog=_catalog(job.catalog_path), own_court=job.own_court
+        )
+    except CoverSheetError as exc:
+        return None, exc.message
+    if cover is None:
+        return None, ""
+    data = dataclasses.asdict(cover)
+    data["node"] = cover.node.value if cover.node else None
+    return json.dumps(data, ensure_ascii=False), ""
+
+
+@functools.cache
+def _catalog(path: str) -> Catalog:
+    from station.documents import load_catalog
+
+    return load_catalog(Path(path) if path else None)
 
 
 def _ms(started: float) -> float:

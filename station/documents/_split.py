@@ -34,12 +34,20 @@ _NO_PAGES = "the batch has no pages"
 
 @dataclass(frozen=True)
 class PageRecord:
-    """One scanned page: ``index`` is its place in the batch, counting from 1."""
+    """One scanned page: ``index`` is its place in the batch, counting from 1.
+
+    When the page was already looked at for a cover sheet (the station's workers do
+    it while cleaning), ``cover_read`` is True and ``cover`` and ``cover_problem``
+    hold what was found, so the page is not decoded again.
+    """
 
     index: int
     pixels: np.ndarray | None = None
     path: Path | None = None
     blank: bool = False
+    cover_read: bool = False
+    cover: CoverSheet | None = None
+    cover_problem: str | None = None
 
     def load(self) -> np.ndarray:
         """The page's pixels, decoded from ``path`` when not held in memory."""
@@ -172,6 +180,9 @@ def split_at(pages: Sequence[PageRecord], indexes: Sequence[int]) -> Split:
 def _cover_of(
     page: PageRecord, read_cover: CoverReader
 ) -> tuple[CoverSheet | None, str | None]:
+    if page.cover_read:
+        problem = page.cover_problem
+        return page.cover, (f"page {page.index}: {problem}" if problem else None)
     try:
         return read_cover(page.load()), None
     except (CoverSheetError, ImageError) as exc:

@@ -6,6 +6,7 @@ import logging
 from pathlib import Path
 
 import peewee
+from playhouse.migrate import SqliteMigrator, migrate
 
 from station._errors import StorageError
 from station.queue._models import ALL_MODELS, database
@@ -31,6 +32,7 @@ def open_database(path: Path) -> peewee.SqliteDatabase:
         database.initialize(db)
         db.connect(reuse_if_open=True)
         db.create_tables(ALL_MODELS, safe=True)
+        _add_missing_columns(db)
     except (OSError, peewee.DatabaseError) as exc:
         raise StorageError(
             f"cannot open the station database {path}: {exc}; check that the data "
@@ -38,3 +40,19 @@ def open_database(path: Path) -> peewee.SqliteDatabase:
         ) from exc
     log.debug("database open at %s", path)
     return db
+
+
+def _add_missing_columns(db: peewee.SqliteDatabase) -> None:
+    """Add columns that a newer station version defines to an older database.
+
+    Every column added after the first release has a default or allows NULL, so an
+    old database gains them without losing a row; columns are never dropped.
+    """
+    migrator = SqliteMigrator(db)  # type: ignore[no-untyped-call]
+    for model in ALL_MODELS:
+        table = model._meta.table_name
+        present = {column.name for column in db.get_columns(table)}
+        for field in model._meta.sorted_fields:
+            if field.column_name not in present:
+                log.info("database: adding column %s.%s", table, field.column_name)
+                migrate(migrator.add_column(table, field.column_name, field))  # type: ignore[no-untyped-call]

@@ -36,10 +36,16 @@ class PageState(StrEnum):
     PROCESSING = "processing"  # handed to a worker
     RECOGNISED = "recognised"  # cleaned and OCRed
     BLANK = "blank"  # suppressed as blank: kept, flagged, recoverable
+    COVER = "cover"  # a cover sheet: kept as evidence, not placed in a document
     FAILED = "failed"  # could not be processed; ``error`` says why
 
 
-FINAL_PAGE_STATES = (PageState.RECOGNISED, PageState.BLANK, PageState.FAILED)
+FINAL_PAGE_STATES = (
+    PageState.RECOGNISED,
+    PageState.BLANK,
+    PageState.COVER,
+    PageState.FAILED,
+)
 
 
 class DocumentState(StrEnum):
@@ -69,6 +75,7 @@ class Batch(BaseModel):
     state = peewee.CharField(default=BatchState.SCANNING, index=True)
     message = peewee.TextField(default="")
     owner_pid = peewee.IntegerField(null=True)
+    accounting = peewee.TextField(null=True)  # JSON, filled when documents are built
 
 
 class Page(BaseModel):
@@ -99,6 +106,8 @@ class Page(BaseModel):
     ocr_confidence = peewee.FloatField(null=True)
     ocr_engine = peewee.CharField(null=True)
     timings = peewee.TextField(null=True)  # JSON {stage: ms}
+    cover = peewee.TextField(null=True)  # JSON of the cover sheet read on the page
+    problems = peewee.TextField(default="[]")  # JSON list of doubts for review
 
     class Meta:
         indexes = ((("batch", "page_no"), True),)
@@ -117,6 +126,11 @@ class Document(BaseModel):
     created_at = peewee.DateTimeField(default=_now)
     delivered_at = peewee.DateTimeField(null=True)
     error = peewee.TextField(default="")
+    case_number = peewee.CharField(default="")  # normalised; "" when none was found
+    item_code = peewee.CharField(default="")  # catalog item; "" while unclassified
+    item_seq = peewee.IntegerField(default=1)  # order within the case and item
+    file_name = peewee.CharField(default="")
+    needs_review = peewee.BooleanField(default=False)
 
     class Meta:
         indexes = ((("batch", "seq"), True),)
