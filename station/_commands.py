@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import Any
 from station._config import Config
 from station._errors import StationError
 from station._imageio import decode_image, encode_png, write_durably
+from station.documents import Receipt, ReceiptDocument, load_catalog
 from station.preprocess import CleanSettings, clean_page
 from station.queue import Batch, Document, Outbox, Page, open_database
 
@@ -70,3 +72,53 @@ def status_report(config: Config) -> dict[str, Any]:
         "documents": {d.id: d.state for d in Document.select()},
         "outbox_waiting": Outbox.select().where(Outbox.state != "acked").count(),
     }
+
+
+def batch_receipt(config: Config, batch_id: str) -> Receipt:
+    """The receipt of a batch whose documents have been built."""
+    open_database(config.db_path)
+    batch = Batch.get_or_none(Batch.id == batch_id)
+    if batch is None:
+        raise StationError(f"no batch {batch_id} on this station; see station status")
+    if not batch.accounting:
+        raise StationError(
+            f"batch {batch_id} is {batch.state}: its receipt is ready once its "
+            "documents are built"
+        )
+    accounts = json.loads(batch.accounting)
+    path = config.documents.catalog
+    catalog = load_catalog(Path(path) if path else None)
+    submissions = sorted(
+        {
+            json.loads(p.cover or "{}").get("submission_id", "")
+            for p in Page.select().where(
+                (Page.batch == batch) & Page.cover.is_null(False)
+            )
+        }
+    )
+    documents = tuple(
+        ReceiptDocument(
+            case=doc["case"] or "无案号",
+            item=f"{doc['item']} {catalog.item(doc['item']).name_zh}"
+            if doc["item"] and doc["item"] in catalog
+            else "待审查",
+            pages=doc["pages"],
+            expected_pages=doc["expected_pages"],
+            file_name=doc["file_name"],
+        )
+        for doc in accounts["documents"]
+    )
+    return Receipt(
+        station_id=config.station_id,
+        batch_id=batch.id,
+        scanned_at=batch.created_at.strftime("%Y-%m-%d %H:%M UTC"),
+        submissions=tuple(submissions),
+        sheets_fed=accounts["sheets_fed"],
+        sides_captured=accounts["sides_captured"],
+        pages_kept=accounts["pages_kept"],
+        blank_pages=tuple(accounts["blank_pages"]),
+        cover_pages=tuple(accounts["cover_pages"]),
+        failed_pages=tuple(accounts["failed_pages"]),
+        documents=documents,
+        problems=tuple(accounts["problems"]),
+    )

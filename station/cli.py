@@ -255,6 +255,73 @@ def demo(obj: _Context, out: Path, pages: Path | None, keep_running: bool) -> No
 
 
 @cli.command()
+@click.argument("batch_id")
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Where to write the receipt PDF.",
+)
+@click.pass_obj
+def receipt(obj: _Context, batch_id: str, out: Path) -> None:
+    """Print the receipt of a batch for the person who handed in the paper."""
+    from station._commands import batch_receipt
+    from station._imageio import write_durably
+    from station.documents import receipt_lines, render_receipt
+
+    data = batch_receipt(obj.config(), batch_id)
+    write_durably(out, render_receipt(data))
+    click.echo("\n".join(receipt_lines(data)))
+
+
+@cli.command()
+@click.option(
+    "--case", "case_number", required=True, help="案号, e.g. （2026）豫1330执1234号"
+)
+@click.option("--item", required=True, help="Catalog item code, e.g. Z12.")
+@click.option(
+    "--pages",
+    required=True,
+    type=click.IntRange(min=1),
+    help="Pages with content the document should have.",
+)
+@click.option("--submission", required=True, help="The submission's id.")
+@click.option("--node", default=None, help="Enforcement node, e.g. 线下查封.")
+@click.option("--out", required=True, type=click.Path(path_type=Path, dir_okay=False))
+@click.pass_obj
+def cover(
+    obj: _Context,
+    case_number: str,
+    item: str,
+    pages: int,
+    submission: str,
+    node: str | None,
+    out: Path,
+) -> None:
+    """Print a cover sheet (separator page) that starts a document in a batch."""
+    from station._imageio import write_durably
+    from station.documents import CoverSheet, Node, load_catalog, render_cover_sheet
+
+    config = obj.config()
+    catalog = load_catalog(
+        Path(config.documents.catalog) if config.documents.catalog else None
+    )
+    entry = catalog.item(item)
+    try:
+        node_value = Node(node) if node else entry.node
+    except ValueError:
+        raise click.BadParameter(
+            f"{node!r} is not one of {', '.join(n.value for n in Node)}",
+            param_hint="--node",
+        ) from None
+    info = CoverSheet(
+        case_number, entry.code, node_value, pages, submission, item_name=entry.name_zh
+    )
+    write_durably(out, render_cover_sheet(info, own_court=config.documents.own_court))
+    click.echo(f"cover sheet for {case_number} {entry.code} written to {out}")
+
+
+@cli.command()
 def devices() -> None:
     """List the scanners SANE can see."""
     from station.capture import list_devices

@@ -157,3 +157,83 @@ def test_cover_turned_sideways_still_splits(tmp_path: Path, turn: int) -> None:
     assert [d.case_number for d in documents] == [CASE_A, CASE_B]
     accounting = json.loads(Batch.get().accounting)
     assert any("cover may be missing" in p for p in accounting["problems"])
+
+
+def test_receipt_lists_documents_blank_pages_and_problems(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    config = make_config(tmp_path, 1883)
+    files = [
+        _cover(tmp_path / "1.png", CASE_A, "Z09", None),
+        _court_page(tmp_path / "2.png", "报告财产令", CASE_A, "如实报告财产情况。"),
+        _blank(tmp_path / "3.png"),
+    ]
+    _run(config, files)
+    batch = Batch.get()
+    site = tmp_path / "site.toml"
+    site.write_text(f'[station]\ndata_dir = "{config.data_dir}"\n')
+    out = tmp_path / "receipt.pdf"
+
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "station",
+            "--config",
+            str(site),
+            "receipt",
+            batch.id,
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert f"1. {CASE_A}  Z09 报告财产令" in result.stdout
+    assert "空白页（未入卷，已留存）：3" in result.stdout
+    assert "提交编号：S-77" in result.stdout
+    import pikepdf
+
+    with pikepdf.open(out) as pdf:
+        assert len(pdf.pages) == 1
+        assert round(float(pdf.pages[0].mediabox[2])) == 595  # A4 width in points
+
+
+def test_cover_command_prints_a_sheet_the_station_reads(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from station.documents import read_cover_sheet
+    from station.documents._cover import rasterise_cover_pdf
+
+    out = tmp_path / "cover.pdf"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "station",
+            "cover",
+            "--case",
+            "(2026)豫1330执1234号",
+            "--item",
+            "Z12",
+            "--pages",
+            "4",
+            "--submission",
+            "S-9",
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    read = read_cover_sheet(rasterise_cover_pdf(out.read_bytes()))
+    assert read is not None
+    assert (read.case_number, read.item_code, read.expected_pages) == (CASE_A, "Z12", 4)
+    assert read.node == Node.SEIZURE

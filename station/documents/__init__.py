@@ -36,6 +36,12 @@ from station.documents._cover import (
 )
 from station.documents._errors import CatalogError, CoverSheetError, SplitError
 from station.documents._naming import NamedDocument, document_filename, name_documents
+from station.documents._receipt import (
+    Receipt,
+    ReceiptDocument,
+    receipt_lines,
+    render_receipt,
+)
 from station.documents._split import (
     Document,
     PageRecord,
@@ -61,6 +67,8 @@ __all__ = [
     "NamedDocument",
     "Node",
     "PageRecord",
+    "Receipt",
+    "ReceiptDocument",
     "Split",
     "SplitError",
     "Volume",
@@ -77,7 +85,9 @@ __all__ = [
     "parse_catalog",
     "rasterise_cover_pdf",
     "read_cover_sheet",
+    "receipt_lines",
     "render_cover_sheet",
+    "render_receipt",
     "split_at",
     "split_batch",
 ]
