@@ -24,7 +24,10 @@ def test_four_writers_a_reader_and_a_backup_never_see_locked(tmp_path: Path) -> 
             for page_no in range(1, 151):
                 with database.atomic():
                     Page.create(
-                        batch=f"b{n}", page_no=page_no, raw_path="x", raw_sha256="0" * 64
+                        batch=f"b{n}",
+                        page_no=page_no,
+                        raw_path="x",
+                        raw_sha256="0" * 64,
                     )
                     Page.update(state="recognised").where(
                         (Page.batch == f"b{n}") & (Page.page_no == page_no)
