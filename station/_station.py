@@ -22,8 +22,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import peewee
-
 from station import __version__
 from station._config import Config
 from station._errors import DeliveryError
@@ -128,9 +126,10 @@ class Station:
         while not stop.is_set():
             try:
                 busy = self.step()
-            except peewee.OperationalError:
-                log.exception("database error; retrying in a second")
-                busy = False
+            except Exception:  # the daemon keeps serving; the traceback is logged
+                log.exception("unexpected error in the station loop; going on")
+                stop.wait(1.0)
+                continue
             if not busy:
                 stop.wait(0.2)
 
@@ -322,7 +321,14 @@ class Station:
                 .count()
             )
             if unfinished == 0:
-                self._build_batch(batch)
+                try:
+                    self._build_batch(batch)
+                except Exception as exc:  # one bad batch must not stop the others
+                    log.exception("batch %s: documents could not be built", batch.id)
+                    Batch.update(
+                        state=BatchState.HELD,
+                        message=f"documents could not be built ({exc}); see the log",
+                    ).where(Batch.id == batch.id).execute()
                 built = True
         return built
 

@@ -228,3 +228,52 @@ def test_page_below_300_dpi_is_kept_and_flagged(
     assert page.dpi == 150
     assert "low_dpi" in page.flags
     assert "below the 300 dpi" in caplog.text
+
+
+def test_a_batch_that_cannot_be_built_is_held_and_the_next_goes_on(
+    config: Config,
+) -> None:
+    from station.queue import Batch, BatchState
+
+    station = Station(config)
+    station.open(publish=False)
+    try:
+        first = import_files(config, [sample("kcs.png")], source="test")
+        # Held open as if still scanning: its page is processed, its document
+        # not yet built.
+        Batch.update(state=BatchState.SCANNING).where(
+            Batch.id == first.batch_id
+        ).execute()
+        while Page.select().where(Page.state == PageState.RECOGNISED).count() < 1:
+            station.step()
+            time.sleep(0.05)
+        # The page's PDF vanishes before its document is built (a disk error).
+        Path(Page.get().pdf_path).unlink()
+        Batch.update(state=BatchState.SCANNED).where(
+            Batch.id == first.batch_id
+        ).execute()
+        second = import_files(config, [sample("eurotext.tif")], source="test")
+        station.run(_stop_when(lambda: Document.select().count() == 1))
+    finally:
+        station.close()
+    assert Batch.get_by_id(first.batch_id).state == BatchState.HELD
+    assert "could not be built" in Batch.get_by_id(first.batch_id).message
+    assert Document.get().batch_id == second.batch_id
+
+
+def _stop_when(condition, timeout_s: float = 120.0):  # type: ignore[no-untyped-def]
+    import threading
+
+    stop = threading.Event()
+    deadline = time.monotonic() + timeout_s
+
+    class _Stop:
+        def is_set(self) -> bool:
+            if condition() or time.monotonic() > deadline:
+                stop.set()
+            return stop.is_set()
+
+        def wait(self, seconds: float) -> bool:
+            return stop.wait(seconds)
+
+    return _Stop()

@@ -79,6 +79,9 @@ class Analysis:
     Attributes:
         gray: reduced page, darkest channel of each pixel (so red and blue ink are
             as dark as black ink of the same saturation).
+        brightest: reduced page, brightest channel of each pixel: dark only where
+            the page is dark in every colour, like a scanner's surround, and not
+            where it is merely saturated, like a blue sky on a book cover.
         scale: size of the reduced page relative to the input (at most 1).
         dpi: resolution of the reduced page.
         paper: brightness of blank paper on this page, 0-255.
@@ -87,6 +90,7 @@ class Analysis:
     """
 
     gray: np.ndarray
+    brightest: np.ndarray
     scale: float
     dpi: float
     paper: float
@@ -107,11 +111,19 @@ class Analysis:
         """Return the analysis of a sub-rectangle ``[x, y, w, h]`` of the reduced page.
 
         The paper level is measured again so that a trimmed black border no longer
-        drags it down.
+        drags it down; the local darkness is kept, as the border never raised it.
         """
         x, y, w, h = box
-        gray = self.gray[y : y + h, x : x + w]
-        return _measure(gray, self.scale, self.dpi)
+        rows, cols = slice(y, y + h), slice(x, x + w)
+        gray = np.ascontiguousarray(self.gray[rows, cols])
+        return Analysis(
+            gray=gray,
+            brightest=np.ascontiguousarray(self.brightest[rows, cols]),
+            scale=self.scale,
+            dpi=self.dpi,
+            paper=max(1.0, percentile(gray, 0.9)),
+            darkness=np.ascontiguousarray(self.darkness[rows, cols]),
+        )
 
 
 def analyse(pixels: np.ndarray, dpi: float) -> Analysis:
@@ -127,8 +139,11 @@ def analyse(pixels: np.ndarray, dpi: float) -> Analysis:
         small = cv2.resize(
             pixels, None, fx=1 / factor, fy=1 / factor, interpolation=cv2.INTER_AREA
         )
-    gray = small if small.ndim == 2 else darkest_channel(small)
-    return _measure(np.ascontiguousarray(gray), 1 / factor, dpi / factor)
+    if small.ndim == 2:
+        gray = brightest = np.ascontiguousarray(small)
+    else:
+        gray, brightest = darkest_channel(small), _brightest_channel(small)
+    return _measure(gray, brightest, 1 / factor, dpi / factor)
 
 
 def darkest_channel(rgb: np.ndarray) -> np.ndarray:
@@ -142,6 +157,11 @@ def darkest_channel(rgb: np.ndarray) -> np.ndarray:
     return cv2.min(cv2.min(red, green), blue)
 
 
+def _brightest_channel(rgb: np.ndarray) -> np.ndarray:
+    red, green, blue = cv2.split(rgb)
+    return cv2.max(cv2.max(red, green), blue)
+
+
 def percentile(gray: np.ndarray, share: float) -> float:
     """Return the grey level below which ``share`` of the pixels lie (uint8 only)."""
     counts = cv2.calcHist([gray], [0], None, [256], [0, 256]).ravel()
@@ -149,7 +169,9 @@ def percentile(gray: np.ndarray, share: float) -> float:
     return float(np.searchsorted(cumulative, share * cumulative[-1]))
 
 
-def _measure(gray: np.ndarray, scale: float, dpi: float) -> Analysis:
+def _measure(
+    gray: np.ndarray, brightest: np.ndarray, scale: float, dpi: float
+) -> Analysis:
     paper = max(1.0, percentile(gray, 0.9))
     k = max(3, round(mm_to_px(_BACKGROUND_MM, dpi)) | 1)
     # The median drops single bright pixels (paper grain, JPEG ringing) that the
@@ -160,4 +182,11 @@ def _measure(gray: np.ndarray, scale: float, dpi: float) -> Analysis:
     np.maximum(background, paper * _MIN_BACKGROUND_SHARE, out=background)
     darkness = 1.0 - gray.astype(np.float32) / background
     np.clip(darkness, 0.0, 1.0, out=darkness)
-    return Analysis(gray=gray, scale=scale, dpi=dpi, paper=paper, darkness=darkness)
+    return Analysis(
+        gray=gray,
+        brightest=brightest,
+        scale=scale,
+        dpi=dpi,
+        paper=paper,
+        darkness=darkness,
+    )

@@ -7,6 +7,12 @@ remnants of a border along the edges, marks in the very corners, punch holes and
 staple shadows in the margins. Everything else counts, however little: a lone page
 number, a pencil signature (a fifth darker than the paper), one handwritten line, a
 red seal. Missing content costs more than an extra page, so the test leans that way.
+
+Two consequences of the rules: punch holes are recognised as filled round discs, so
+a hole seen against a white lid, which leaves only a crescent of shadow, counts as
+content and such a page is kept as not blank; and a mark lying within 12 mm of two
+edges is ignored, so a page whose only content is a page number stamped that close
+to a corner is called blank.
 """
 
 from __future__ import annotations
@@ -32,6 +38,9 @@ _CORNER_MM = 12.0
 
 #: Punch holes and staples are looked for this close (mm) to an edge.
 _MARGIN_MM = 30.0
+
+#: A punch hole's centre is darker than this share of the paper in every colour.
+_HOLE_SHARE = 0.75
 
 
 @dataclass(frozen=True)
@@ -104,14 +113,22 @@ def _in_margin(stats: np.ndarray, page: Analysis) -> np.ndarray:
 
 
 def _punch_holes(stats: np.ndarray, page: Analysis) -> np.ndarray:
-    """Filled round marks 4-9 mm across in the margin (the lid seen through a hole)."""
+    """Filled round marks 4-9 mm across in the margin (the lid seen through a hole).
+
+    The lid is grey or black, so a hole is dark in every colour at its centre; a
+    small solid red seal of the same size is not, and stays content.
+    """
     w, h, area = stats[:, 2], stats[:, 3], stats[:, 4]
     low, high = page.px(4.0), page.px(9.0)
     sized = (w >= low) & (w <= high) & (h >= low) & (h <= high)
     round_ = np.abs(w - h) <= 0.25 * np.maximum(w, h)
     filled = area >= 0.6 * w * h
-    holes = sized & round_ & filled & _in_margin(stats, page)
-    return np.asarray(holes, dtype=np.bool_)
+    holes = np.asarray(sized & round_ & filled & _in_margin(stats, page), np.bool_)
+    for index in np.flatnonzero(holes):
+        x, y, w_, h_ = (int(v) for v in stats[index, :4])
+        centre = page.brightest[y + h_ // 2, x + w_ // 2]
+        holes[index] = centre < page.paper * _HOLE_SHARE
+    return holes
 
 
 def _staple_candidates(stats: np.ndarray, page: Analysis) -> np.ndarray:

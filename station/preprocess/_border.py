@@ -4,6 +4,11 @@ Only bands that start at an edge and are mostly dark are trimmed: the black or g
 surround of a lid left open, the dark line of a badly aligned feeder, a printed black
 frame. The cleaner never crops to the text, so a page number near the edge, a column
 far from the text or three words on an empty page stay where they are.
+
+A band must cover most (60 %) of a row or column to be trimmed: a shadow along half
+of one edge stays in the picture, where the blank check ignores it (it touches the
+edge) and OCR sees a dark area. A dark photograph printed to the very edge of a page
+looks like a band and is trimmed as far as it fills most of the page's height.
 """
 
 from __future__ import annotations
@@ -55,7 +60,7 @@ def find_border(gray: np.ndarray, dpi: float) -> tuple[int, int, int, int]:
 
 def border_box(page: Analysis) -> tuple[int, int, int, int]:
     """Return the kept region ``[x, y, w, h]`` in pixels of the reduced page."""
-    dark = page.gray < page.paper * _DARK_SHARE
+    dark = page.brightest < page.paper * _DARK_SHARE
     height, width = dark.shape
     top, bottom, left, right = 0, height, 0, width
     lead = round(page.px(_LEAD_MM))

@@ -7,8 +7,14 @@ between them into empty ones) is the tilt. A coarse sweep on a 50 dpi copy finds
 peak, two finer sweeps on the 150 dpi copy place it to a few hundredths of a degree.
 
 The search abstains rather than guesses: on pages with too few text-sized marks, with
-a flat profile, or with two comparable peaks at different angles (a table turned
-inside a straight frame), it reports no angle and the page is not rotated.
+a flat profile, with two comparable peaks at different angles (a table turned inside
+a straight frame), or when the upper and lower halves of the text disagree by more
+than a degree, it reports no angle and the page is not rotated.
+
+On flat printed pages the angle is within 0.05° of the truth for most pages and
+within about 0.12° for 95 % of them (``scripts/eval_preprocess.py``). Pages whose
+lines are not straight, such as a book page curving towards the spine, sheet music
+or pictograms, get the angle of their dominant part, up to 0.25° off.
 """
 
 from __future__ import annotations
@@ -100,6 +106,8 @@ def skew_of(page: Analysis, max_deg: float) -> SkewEstimate:
         return SkewEstimate(0.0, False, confidence, "no clear text lines")
     if rival > _MAX_RIVAL:
         return SkewEstimate(0.0, False, confidence, "ambiguous")
+    if not _halves_agree(mask, page.dpi, reach, float(angles[best])):
+        return SkewEstimate(0.0, False, confidence / 2, "ambiguous")
 
     angle = _refine(mask, _peak(angles, scores, best))
     angle = normalise_angle(angle)
@@ -135,16 +143,19 @@ def _text_mask(page: Analysis) -> tuple[np.ndarray, int]:
 
     Left out: marks touching the region's edge (remnants of a border or of the
     paper's edge), specks, tall marks (illustrations, frames, whole ruled tables),
-    tall thin marks (barcode bars, vertical rules) and long thin rules. Rules are
-    printed or drawn apart from the text and may lie at another angle, and a page
-    is deskewed for the sake of its text.
+    marks at least three times taller than wide (barcode bars, vertical rules, and
+    harmlessly a few "l" and "1") and long thin rules. Rules and barcodes are
+    printed apart from the text and may lie at another angle, and a page is
+    deskewed for the sake of its text. A barcode strip only a few millimetres tall,
+    whose bars are not three times taller than wide, is not recognised this way and
+    counts as a line of text at its own angle.
     """
     labels, stats = page.marks.labels, page.marks.stats
     x, y, w, h = (stats[:, i] for i in range(4))
     height, width = labels.shape
     inside = (x > 0) & (y > 0) & (x + w < width) & (y + h < height)
     low, high = page.px(_CHAR_MIN_MM), page.px(_CHAR_MAX_MM)
-    bar = (h >= page.px(5.0)) & (h >= 5 * w)
+    bar = (h >= page.px(2.0)) & (h >= 3 * w)
     chars = inside & (h >= low) & (h <= high) & ~bar
     chars[0] = False
     mask = chars[labels] & (page.darkness >= _TEXT_DARKNESS)
@@ -158,9 +169,12 @@ def _run_points(mask: np.ndarray) -> tuple[np.ndarray, ...]:
     of them by more than 2 px along the line: at 15° that shifts its projection by
     half a pixel, while the number of points to project falls by two to three.
     """
-    height, width = mask.shape
+    width = mask.shape[1]
     cut = width - width % _RUN
-    runs = mask[:, :cut].reshape(height, cut // _RUN, _RUN).sum(axis=2, dtype=np.uint8)
+    # Four one-byte booleans read as one 32-bit word; multiplying by 0x01010101
+    # adds the four bytes into the top one.
+    words = np.ascontiguousarray(mask[:, :cut]).view(np.uint32)
+    runs = ((words * np.uint32(0x01010101)) >> np.uint32(24)).astype(np.uint8)
     ys, cols = np.nonzero(runs)
     xs = cols.astype(np.float32) * _RUN + (_RUN - 1) / 2
     return xs, ys.astype(np.float32), runs[ys, cols].astype(np.float32)
@@ -243,6 +257,29 @@ def _rival_share(
     if candidates.size == 0 or top <= 0:
         return 0.0
     return max(0.0, (float(candidates.max()) - base) / top)
+
+
+def _halves_agree(mask: np.ndarray, dpi: float, reach: float, angle: float) -> bool:
+    """Tell whether the upper and lower halves of the text lie at the same angle.
+
+    One strong straight structure (a barcode strip, a form's printed lines) can
+    outweigh a turned table or text block on the whole page without leaving a second
+    peak to be seen. Cut at the middle of the ink, each half that holds a fifth of
+    it and has its own clear peak must find it within 1° of the page's.
+    """
+    weights = mask.sum(axis=1, dtype=np.int64)
+    total = int(weights.sum())
+    middle = int(np.searchsorted(np.cumsum(weights), total // 2))
+    for half in (mask[:middle], mask[middle:]):
+        if half.shape[0] < 2 or int(half.sum()) < total // 5:
+            continue
+        angles, scores = _coarse_sweep(half, dpi, reach)
+        best = int(np.argmax(scores))
+        base = float(np.median(scores))
+        clear = float(scores[best]) - base >= _MIN_CONTRAST * base
+        if clear and abs(float(angles[best]) - angle) > _SEPARATE_DEG:
+            return False
+    return True
 
 
 def _refine(mask: np.ndarray, coarse_deg: float) -> float:

@@ -29,6 +29,7 @@ class BatchState(StrEnum):
     PARTIAL = "partial"  # capture stopped early; the pages read are kept
     EMPTY = "empty"  # capture ended before the first page
     DONE = "done"  # every page processed and every document built
+    HELD = "held"  # documents could not be built; an operator must look
 
 
 class PageState(StrEnum):

@@ -2,8 +2,8 @@
 
 Drawn pages are court-style A4 sheets rendered with the Noto Sans CJK font that the
 station's image installs, with known content placed at known positions, so that a
-test can say exactly which words must survive a crop. Every page is cached and
-returned read-only: tests must copy before drawing on one.
+test can say exactly which words must survive a crop. Fixture pages and text pages
+are cached and returned read-only: tests must copy before drawing on one.
 """
 
 from __future__ import annotations
@@ -70,8 +70,10 @@ def frozen(pixels: np.ndarray) -> np.ndarray:
 
 def add_noise(pixels: np.ndarray, sigma: float, seed: int = 1) -> np.ndarray:
     rng = np.random.default_rng(seed)
-    noisy = pixels.astype(np.float32) + rng.normal(0.0, sigma, pixels.shape)
-    return np.clip(noisy, 0, 255).astype(np.uint8)
+    noise = rng.standard_normal(pixels.shape, dtype=np.float32)
+    noise *= sigma
+    noise += pixels
+    return np.clip(noise, 0, 255, out=noise).astype(np.uint8)
 
 
 def rotate(pixels: np.ndarray, angle_deg: float, fill: int | tuple[int, ...] = PAPER):
@@ -185,6 +187,18 @@ def pencil_signature_page(dpi: float = 300.0) -> np.ndarray:
     return add_noise(np.asarray(image), 2.0)
 
 
+def handwritten_line_page(dpi: float = 300.0) -> np.ndarray:
+    """An RGB white page with one line of blue ballpoint handwriting, mid-page."""
+    image = Image.new("RGB", (px(210, dpi), px(297, dpi)), (PAPER, PAPER, 240))
+    draw = ImageDraw.Draw(image)
+    t = np.linspace(0, 1, 900)
+    xs = px(40, dpi) + px(110, dpi) * t + px(2.5, dpi) * np.cos(t * 60 * np.pi)
+    ys = px(150, dpi) + px(2.5, dpi) * np.sin(t * 60 * np.pi) * np.sin(t * 7 * np.pi)
+    points = list(zip(xs.tolist(), ys.tolist(), strict=True))
+    draw.line(points, fill=(40, 60, 160), width=max(2, px(0.4, dpi)))
+    return np.asarray(image).copy()
+
+
 def punched_page(dpi: float = 300.0) -> np.ndarray:
     """C01c: white A4 with two punch holes and a staple shadow in the margin."""
     image = blank(dpi)
@@ -202,8 +216,8 @@ def recycled_page(dpi: float = 300.0, seed: int = 4) -> np.ndarray:
     """C01d: recycled paper, grey-beige with salt-and-pepper grain and fibre flecks."""
     rng = np.random.default_rng(seed)
     size = (px(297, dpi), px(210, dpi))
-    paper = 232 + rng.normal(0, 6, size)
-    flecks = rng.random(size)
+    paper = 232 + 6 * rng.standard_normal(size, dtype=np.float32)
+    flecks = rng.random(size, dtype=np.float32)
     paper[flecks < 0.002] -= rng.uniform(60, 140, np.count_nonzero(flecks < 0.002))
     paper[flecks > 0.998] = 255
     image = np.clip(paper, 0, 255).astype(np.uint8)
@@ -264,6 +278,17 @@ def seal_page(dpi: float = 300.0) -> np.ndarray:
         x = cx + 0.72 * r * np.sin(angle) - px(1.5, dpi)
         y = cy - 0.72 * r * np.cos(angle) - px(2, dpi)
         draw.text((x, y), char, font=face, fill=red)
+    return np.asarray(image).copy()
+
+
+def small_seal_in_margin_page(dpi: float = 300.0) -> np.ndarray:
+    """An RGB white page with only a solid red seal 8 mm across in the left margin."""
+    image = Image.new("RGB", (px(210, dpi), px(297, dpi)), (PAPER, PAPER, 242))
+    draw = ImageDraw.Draw(image)
+    cx, cy, r = px(14, dpi), px(150, dpi), px(4, dpi)
+    draw.ellipse((cx - r, cy - r, cx + r, cy + r), fill=(205, 45, 45))
+    face = font(8, dpi)
+    draw.text((cx - px(1.4, dpi), cy - px(1.8, dpi)), "印", font=face, fill=PAPER)
     return np.asarray(image).copy()
 
 

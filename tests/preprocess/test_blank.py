@@ -9,33 +9,45 @@ from station.preprocess import clean_page, is_blank
 
 from . import pages
 
+DPIS = [150, 300, 600]
 
-def test_lone_page_number_is_content():
+
+@pytest.mark.parametrize("dpi", DPIS)
+def test_lone_page_number_is_content(dpi):
     """C01a."""
-    verdict = is_blank(pages.page_number_page(), 300)
+    verdict = is_blank(pages.page_number_page(dpi), dpi)
 
     assert not verdict.blank, verdict.reason
     assert verdict.score > 0
 
 
-def test_faint_pencil_signature_page_is_not_blank():
+@pytest.mark.parametrize("dpi", DPIS)
+def test_faint_pencil_signature_page_is_not_blank(dpi):
     """C01b: grey about 200 on paper about 245."""
-    verdict = is_blank(pages.pencil_signature_page(), 300)
+    verdict = is_blank(pages.pencil_signature_page(dpi), dpi)
 
     assert not verdict.blank, verdict.reason
 
 
-def test_punch_holes_and_staple_shadow_alone_are_blank():
+@pytest.mark.parametrize("dpi", DPIS)
+def test_punch_holes_and_staple_shadow_alone_are_blank(dpi):
     """C01c."""
-    verdict = is_blank(pages.punched_page(), 300)
+    verdict = is_blank(pages.punched_page(dpi), dpi)
 
     assert verdict.blank, verdict.reason
     assert verdict.score == 0.0
 
 
-def test_recycled_paper_grain_is_blank():
+@pytest.mark.parametrize("dpi", DPIS)
+def test_recycled_paper_grain_is_blank(dpi):
     """C01d."""
-    assert is_blank(pages.recycled_page(), 300).blank
+    assert is_blank(pages.recycled_page(dpi), dpi).blank
+
+
+def test_one_handwritten_line_in_blue_is_not_blank():
+    verdict = is_blank(pages.handwritten_line_page(), 300)
+
+    assert not verdict.blank, verdict.reason
 
 
 @pytest.mark.parametrize("dpi", [150, 300])
@@ -76,6 +88,14 @@ def test_red_seal_alone_on_colour_page_is_not_blank():
     verdict = is_blank(pages.seal_page(), 300)
 
     assert not verdict.blank, "red on white is ink"
+
+
+def test_small_solid_red_seal_in_the_margin_is_not_a_punch_hole():
+    page = pages.small_seal_in_margin_page()
+    grey = page.min(axis=2)
+
+    assert not is_blank(page, 300).blank
+    assert (grey[1700:1840, 120:210] < 120).mean() > 0.5, "shaped like a hole"
 
 
 @pytest.mark.parametrize(

@@ -102,3 +102,22 @@ def test_tilted_blank_paper_in_grey_border_gives_the_same_answer_at_any_limit():
         assert result.crop == results[0].crop
     x, y, w, h = results[0].crop
     assert x > 0 and y > 0 and w < page.shape[1] and h < page.shape[0]
+
+
+def test_saturated_colour_along_an_edge_is_not_a_border():
+    """A full-bleed blue or red illustration is dark in one channel only."""
+    page = np.full((1754, 1240, 3), 245, np.uint8)
+    page[:, :150] = (30, 70, 190)
+    page[:200, :] = (200, 40, 40)
+
+    assert find_border(page, 150) == (0, 0, 1240, 1754)
+
+
+def test_neutral_dark_surround_of_a_colour_scan_is_cropped():
+    page = np.full((1754, 1240, 3), 245, np.uint8)
+    page[:, :90] = (25, 25, 28)
+
+    x, y, w, h = find_border(page, 150)
+
+    assert 90 <= x <= 90 + pages.px(1.0, 150)
+    assert (y, x + w, h) == (0, 1240, 1754)

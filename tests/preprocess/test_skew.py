@@ -50,11 +50,12 @@ def test_rotated_real_page_is_measured_within_a_tenth_of_a_degree(name, angle):
     [("deskew/deskew-1.png", 1.0, 1.40), ("deskew/deskew-5.png", -3.0, -3.42)],
 )
 def test_documented_angle_of_real_page_is_found(name, documented, measured):
+    """Upstream documents its own tool's answer, which comes in whole degrees."""
     skew = estimate_skew(pages.corpus_page(name), 300)
 
     assert skew.confident, skew.reason
     assert abs(skew.angle_deg - measured) <= 0.1
-    assert abs(skew.angle_deg - documented) <= 0.5, "upstream's own tolerance"
+    assert abs(skew.angle_deg - documented) <= 0.5, "rounds to the documented degree"
 
 
 def test_red_sealed_chinese_form_is_measured_in_colour():
@@ -85,6 +86,18 @@ def test_two_column_page_at_half_a_degree_is_corrected():
     assert abs(after.angle_deg) < 0.1
 
 
+def test_show_through_at_another_angle_does_not_pull_the_front_text():
+    """The back's mirrored text, 12 % dark and turned -1.5°, under a front at 1°."""
+    front = pages.rotate(pages.text_page(), 1.0).astype(np.float32)
+    ghost = pages.rotate(pages.show_through_page(300, 0.12), -1.5)
+    page = np.clip(front * ghost / pages.PAPER, 0, 255).astype(np.uint8)
+
+    skew = estimate_skew(page, 300)
+
+    assert skew.confident
+    assert skew.angle_deg == pytest.approx(1.0, abs=0.05)
+
+
 def test_blank_page_abstains_from_skew():
     skew = estimate_skew(pages.specks_page(), 300)
 
@@ -110,6 +123,19 @@ def test_table_turned_inside_a_straight_frame_is_never_read_as_straight():
         assert skew.angle_deg == pytest.approx(2.0, abs=0.15)
     else:
         assert skew.angle_deg == 0.0, "an unsure answer must not rotate"
+
+
+def test_page_whose_halves_lie_at_different_angles_is_not_rotated():
+    """Two slips glued on one sheet: the upper straight, the lower turned 3°."""
+    straight = pages.text_page()
+    page = np.array(straight)
+    middle = page.shape[0] // 2
+    page[middle:] = pages.rotate(straight, 3.0)[middle:]
+
+    skew = estimate_skew(page, 300)
+
+    assert not skew.confident
+    assert skew.reason == "ambiguous"
 
 
 @pytest.mark.parametrize("angle", [0.0, 3.0, -3.0, 44.0, -44.0, 46.0, -46.0])
