@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 from PIL import Image, ImageDraw, ImageFont
 
@@ -93,7 +91,6 @@ def test_classify_refuses_a_broken_catalog(tmp_path: Path) -> None:
     assert "item 1 (Z01) lacks field(s)" in result.output
 
 
-@pytest.mark.skipif(shutil.which("tesseract") is None, reason="tesseract absent")
 def test_classify_ocrs_a_page_image(tmp_path: Path) -> None:
     page = Image.new("L", (2480, 1100), 255)
     draw = ImageDraw.Draw(page)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -73,7 +72,6 @@ def test_cover_pdf_is_one_a4_page(cover_pdf: bytes) -> None:
     assert box[3] == pytest.approx(841.9, abs=0.5)
 
 
-@pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="poppler-utils absent")
 def test_cover_rasterised_at_300_dpi_and_turned_180_is_read_back(
     cover_pdf: bytes, tmp_path: Path
 ) -> None:
