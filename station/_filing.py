@@ -41,7 +41,9 @@ from station.queue import Document, Page, PageState
 log = logging.getLogger(__name__)
 
 #: Page flags that make a page doubtful: an operator should look at it.
-DOUBTFUL_FLAGS = frozenset({"skew_unsure", "low_dpi", "dpi_unknown"})
+DOUBTFUL_FLAGS = frozenset(
+    {"skew_unsure", "orientation_unsure", "low_dpi", "dpi_unknown"}
+)
 
 
 @dataclass

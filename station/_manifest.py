@@ -98,6 +98,14 @@ def _page(page: Page) -> dict[str, Any]:
     transforms: list[dict[str, Any]] = []
     if crop is not None:
         transforms.append({"op": "crop", "box_xywh": crop})
+    if page.orientation:
+        transforms.append(
+            {
+                "op": "turn",
+                "clockwise_deg": page.orientation,
+                "confidence": page.orientation_confidence,
+            }
+        )
     if page.skew_confident and page.skew_deg:
         transforms.append({"op": "rotate", "skew_deg": page.skew_deg})
     transforms.append({"op": "blank_check", "score": page.blank_score})
@@ -113,6 +121,8 @@ def _page(page: Page) -> dict[str, Any]:
         "skew_confident": page.skew_confident,
         "crop": crop,
         "blank_score": page.blank_score,
+        "orientation": page.orientation,
+        "orientation_confidence": page.orientation_confidence,
         "transforms": transforms,
         "flags": [f for f in page.flags.split(",") if f],
         "problems": json.loads(page.problems or "[]"),

@@ -285,6 +285,8 @@ class Station:
             "text",
             "ocr_confidence",
             "ocr_engine",
+            "orientation",
+            "orientation_confidence",
         ):
             values[name] = getattr(outcome, name)
         if outcome.crop is not None:

@@ -77,6 +77,8 @@ class PageOutcome:
     timings: dict[str, float] = field(default_factory=dict)
     cover: str | None = None  # JSON of the cover sheet found on the page
     problems: tuple[str, ...] = ()
+    orientation: int | None = None  # clockwise turn applied, degrees
+    orientation_confidence: float | None = None
 
 
 def init_worker() -> None:
@@ -132,6 +134,8 @@ def _process(job: PageJob) -> PageOutcome:
     timings["clean_ms"] = round(cleaned.ms, 1)
     if not cleaned.skew_confident:
         flags.append("skew_unsure")
+    if not cleaned.orientation_confident and not cleaned.blank:
+        flags.append("orientation_unsure")
     height, width = decoded.pixels.shape[:2]
     common = {
         "width": width,
@@ -141,6 +145,8 @@ def _process(job: PageJob) -> PageOutcome:
         "skew_confident": cleaned.skew_confident,
         "crop": tuple(int(v) for v in cleaned.crop),
         "blank_score": round(float(cleaned.blank_score), 5),
+        "orientation": cleaned.orientation,
+        "orientation_confidence": round(cleaned.orientation_confidence, 3),
     }
     if cleaned.blank:
         return PageOutcome(

@@ -56,3 +56,21 @@ def test_bad_setting_exits_2_with_the_setting_named() -> None:
     )
     assert result.returncode == 2
     assert "capture.min_dpi" in result.stderr
+
+
+def test_preprocess_turns_a_sideways_page_upright(tmp_path: Path) -> None:
+    from PIL import Image
+
+    sideways = tmp_path / "sideways.png"
+    with Image.open(sample("epson.png")) as page:
+        # Fed with its top to the right: the content is turned 90° clockwise.
+        page.transpose(Image.Transpose.ROTATE_270).save(sideways, dpi=(300, 300))
+    result = _station(
+        "preprocess", "--json", "--out", str(tmp_path / "out"), str(sideways)
+    )
+    assert result.returncode == 0, result.stderr
+    record = json.loads(result.stdout)
+    assert record["orientation"] == 270
+    assert record["orientation_confident"] is True
+    with Image.open(tmp_path / "out" / "sideways.png") as cleaned:
+        assert cleaned.height > cleaned.width, "the cleaned page is upright again"

@@ -1,10 +1,12 @@
-"""Clean one page: trim the scanner's border, judge blankness, straighten the text.
+"""Clean one page: trim the border, judge blankness, turn it upright, straighten it.
 
 The steps run in that order on a reduced copy (about 150 dpi): the border first, so
 that neither the paper level nor the skew search sees the scanner's surround;
 blankness next, so that a blank page is never rotated by an angle read from dust;
-the skew last, measured inside the kept region. Only the final crop and rotation
-touch the full-resolution pixels, once each.
+then the orientation (a page fed sideways or upside down is turned by a quarter or
+half turn when the model is sure, and left as it is otherwise); the skew last,
+measured inside the kept region. Only the final crop, turn and rotation touch the
+full-resolution pixels, once each.
 
 The rotation keeps the page's size, so on a page tilted by more than a few degrees
 whatever lies within a few millimetres of the corners is turned out of the picture
@@ -30,6 +32,11 @@ from station.preprocess._analysis import (
 )
 from station.preprocess._blank import BlankVerdict, blank_of
 from station.preprocess._border import border_box, to_input_box
+from station.preprocess._orientation import (
+    DEFAULT_MIN_CONFIDENCE,
+    OrientationEstimate,
+    estimate_orientation,
+)
 from station.preprocess._skew import SkewEstimate, skew_of
 
 log = logging.getLogger(__name__)
@@ -49,6 +56,8 @@ class CleanSettings:
         min_rotate_deg: smaller tilts are measured but not corrected: below 0.1° a
             17 cm line drifts less than 0.3 mm, thinner than a stroke, while every
             rotation softens the page.
+        orient: turn pages fed sideways or upside down upright.
+        min_orientation_confidence: below it the page is not turned but flagged.
     """
 
     deskew: bool = True
@@ -56,6 +65,8 @@ class CleanSettings:
     detect_blank: bool = True
     max_skew_deg: float = 15.0
     min_rotate_deg: float = 0.1
+    orient: bool = True
+    min_orientation_confidence: float = DEFAULT_MIN_CONFIDENCE
 
 
 @dataclass(frozen=True)
@@ -76,6 +87,11 @@ class CleanResult:
         blank_score: share of the page covered by significant marks; 0.0 when
             blank or not asked for.
         ms: wall time of :func:`clean_page` in milliseconds.
+        orientation: clockwise turn (0, 90, 180, 270) applied to make the page
+            upright; 0 when the model was unsure.
+        orientation_confidence: the model's confidence in its answer, 0 to 1.
+        orientation_confident: False when the page was left as fed for review.
+        orientation_reason: ``"ok"``, ``"no text"``, ``"unsure: …"``.
     """
 
     image: np.ndarray
@@ -86,6 +102,10 @@ class CleanResult:
     blank: bool
     blank_score: float
     ms: float
+    orientation: int = 0
+    orientation_confidence: float = 0.0
+    orientation_confident: bool = False
+    orientation_reason: str = "not asked"
 
 
 def clean_page(
@@ -109,13 +129,19 @@ def clean_page(
     verdict = BlankVerdict(False, 0.0, "not asked")
     if settings.detect_blank:
         verdict = blank_of(region)
-    skew = _measure_skew(region, verdict, settings)
-
     x, y, w, h = crop
     image = pixels[y : y + h, x : x + w]
+    turn = OrientationEstimate(0, 0.0, False, "not asked", 0.0)
+    if settings.orient and not verdict.blank:
+        turn = estimate_orientation(image, dpi, settings.min_orientation_confidence)
+    if turn.confident and turn.degrees:
+        image = np.ascontiguousarray(np.rot90(image, k=-turn.degrees // 90))
+        region = analyse(image, dpi)
+    skew = _measure_skew(region, verdict, settings)
+
     if skew.confident and abs(skew.angle_deg) >= settings.min_rotate_deg:
         image = rotate(image, skew.angle_deg, _paper_colour(image, dpi))
-    else:
+    elif not (turn.confident and turn.degrees):
         image = image.copy()
 
     ms = (time.perf_counter() - start) * 1000.0
@@ -137,6 +163,10 @@ def clean_page(
         blank=verdict.blank,
         blank_score=verdict.score,
         ms=ms,
+        orientation=turn.degrees if turn.confident else 0,
+        orientation_confidence=turn.confidence,
+        orientation_confident=turn.confident,
+        orientation_reason=turn.reason,
     )
 
 

@@ -99,6 +99,8 @@ class Page(BaseModel):
     skew_confident = peewee.BooleanField(null=True)
     crop = peewee.CharField(null=True)  # JSON [x, y, w, h] in raw pixels
     blank_score = peewee.FloatField(null=True)
+    orientation = peewee.IntegerField(null=True)  # clockwise turn applied, degrees
+    orientation_confidence = peewee.FloatField(null=True)
     flags = peewee.CharField(default="")  # comma-separated doubts, e.g. low_dpi
     clean_path = peewee.CharField(null=True)
     clean_sha256 = peewee.CharField(null=True, max_length=64)

@@ -1,0 +1,204 @@
+"""Page orientation: real scans in every quarter turn, upright Chinese, blank paper.
+
+The shipped network is used as it is: these tests check the model file too, so a
+retrained model that loses a case fails here before it reaches a station.
+"""
+
+from __future__ import annotations
+
+import functools
+import statistics
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+
+from station._errors import ImageError
+from station.preprocess._orientation import (
+    MAX_PATCHES,
+    OrientationEstimate,
+    _network,
+    classify,
+    cut_patches,
+    estimate_orientation,
+)
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "orientation"
+FONT = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
+FONT_SC = 2
+
+#: (file, dpi, language) of upright real scans; see the fixtures' LICENSES.md.
+REAL_PAGES = (
+    ("mineru_zh/small_ocr-p2.png", 200.0, "chi_sim"),
+    ("mineru_zh/small_ocr-p7.png", 200.0, "chi_sim"),
+    ("ocrmypdf/epson.png", 300.0, "eng"),
+    ("ocrmypdf/c02-22.jpg", 150.0, "eng"),
+    ("tesseract-ocr_test/8071_093.3B.tif", 300.0, "eng"),
+)
+
+TEN_LINES = (
+    "本院受理原告王某诉被告李某房屋租赁合同纠纷一案后，依法组成合议庭。",
+    "原告诉称，双方于二〇二四年五月签订租赁合同，被告拖欠租金至今未付。",
+    "被告辩称，房屋存在漏水问题，其已多次通知原告维修，故暂停支付租金。",
+    "经审理查明，租赁合同约定租期三年，月租金人民币三千二百元整。",
+    "本院认为，出租人应当履行维修义务，承租人不得以此为由拒付全部租金。",
+    "依照《中华人民共和国民法典》第七百零八条、第七百二十二条之规定，",
+    "判决如下：一、被告于本判决生效之日起十日内支付原告租金一万九千二百元；",
+    "二、驳回原告的其他诉讼请求。案件受理费二百四十元，由被告负担。",
+    "如不服本判决，可以在判决书送达之日起十五日内向本院递交上诉状，",
+    "并按对方当事人的人数提出副本，上诉于市中级人民法院。",
+)
+
+MIXED_LINES = (
+    "申请人 Zhang Wei 于 2025 年 11 月 3 日向本院提交 Notice of Appeal 一份。",
+    "被申请人为 Golden River Trading Co., Ltd.，住所地位于 Hong Kong。",
+    "双方签订的 Sales Contract No. GR-2024-118 约定货款 USD 86,500.00 元。",
+    "合同第 12 条约定 governing law 为中华人民共和国法律，争议由本院管辖。",
+    "申请人提交了 Bill of Lading、Commercial Invoice 及 Packing List 复印件。",
+    "被申请人未在举证期限内提交 written defence，亦未申请延期举证。",
+    "本院认为 the contract is valid and binding，双方均应依约履行。",
+    "依照《中华人民共和国民事诉讼法》第二百七十条规定，裁定如下：",
+    "Application granted. 本裁定书送达后即发生法律效力。",
+    "审判员 刘明  书记员 陈晓  Date: 2026-03-18",
+)
+
+
+@functools.lru_cache(maxsize=8)
+def real_page(name: str) -> np.ndarray:
+    with Image.open(FIXTURES / name) as image:
+        return np.asarray(image.convert("L"))
+
+
+@functools.lru_cache(maxsize=8)
+def drawn_page(lines: tuple[str, ...], pt: float, dpi: float) -> np.ndarray:
+    """Draw lines of text on an A4 sheet of grey paper, from the top left margin."""
+    size = (round(210 * dpi / 25.4), round(297 * dpi / 25.4))
+    image = Image.new("L", size, 245)
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.truetype(FONT, round(pt * dpi / 72), index=FONT_SC)
+    margin = round(25 * dpi / 25.4)
+    for i, line in enumerate(lines):
+        draw.text((margin, margin + round(i * font.size * 1.8)), line, 20, font)
+    return np.asarray(image)
+
+
+def turned(gray: np.ndarray, clockwise_deg: int) -> np.ndarray:
+    return np.ascontiguousarray(np.rot90(gray, -clockwise_deg // 90))
+
+
+@pytest.mark.parametrize("turn_deg", [0, 90, 180, 270])
+@pytest.mark.parametrize(("name", "dpi", "language"), REAL_PAGES)
+def test_every_turn_of_a_real_page_is_detected(
+    name: str, dpi: float, language: str, turn_deg: int
+) -> None:
+    estimate = estimate_orientation(turned(real_page(name), turn_deg), dpi)
+
+    assert estimate.confident, f"{language} page {name} turned {turn_deg}°: {estimate}"
+    assert estimate.degrees == (360 - turn_deg) % 360, (
+        f"{name} turned {turn_deg}° clockwise must be turned back by "
+        f"{(360 - turn_deg) % 360}°, got {estimate}"
+    )
+
+
+@pytest.mark.parametrize("dpi", [200.0, 300.0])
+def test_upright_chinese_page_of_ten_12pt_lines_is_not_turned(dpi: float) -> None:
+    estimate = estimate_orientation(drawn_page(TEN_LINES, 12, dpi), dpi)
+
+    assert estimate.degrees == 0, f"upright Chinese would be turned: {estimate}"
+    assert estimate.confident, f"upright Chinese should be recognised: {estimate}"
+
+
+def test_upright_mixed_chinese_and_english_page_is_not_turned() -> None:
+    estimate = estimate_orientation(drawn_page(MIXED_LINES, 11, 300.0), 300.0)
+
+    assert (estimate.degrees, estimate.confident) == (0, True), str(estimate)
+
+
+def test_chinese_page_upside_down_is_turned_back() -> None:
+    page = turned(drawn_page(TEN_LINES, 12, 300.0), 180)
+
+    estimate = estimate_orientation(page, 300.0)
+
+    assert (estimate.degrees, estimate.confident) == (180, True), str(estimate)
+
+
+def test_page_on_its_side_at_full_resolution_is_detected() -> None:
+    """C10: a page turned 90° clockwise at 600 dpi must be turned back by 270°."""
+    page = drawn_page(TEN_LINES, 12, 600.0)
+
+    estimate = estimate_orientation(turned(page, 90), 600.0)
+
+    assert (estimate.degrees, estimate.confident) == (270, True), str(estimate)
+
+
+def test_unsure_answer_is_flagged_and_the_page_left_as_it_is() -> None:
+    page = turned(real_page("ocrmypdf/epson.png"), 90)
+
+    estimate = estimate_orientation(page, 300.0, min_confidence=1.01)
+
+    assert not estimate.confident
+    assert estimate.degrees == 0, "a page flagged for review must not be turned"
+    assert estimate.reason.startswith("unsure"), estimate.reason
+    assert estimate.confidence > 0.5, "the network's own answer is still reported"
+
+
+def test_blank_page_is_not_confident() -> None:
+    rng = np.random.default_rng(5)
+    paper = np.clip(rng.normal(240, 6, (3508, 2480)), 0, 255).astype(np.uint8)
+
+    estimate = estimate_orientation(paper, 300.0)
+
+    assert estimate == OrientationEstimate(0, 0.0, False, "no text", estimate.ms)
+
+
+def test_page_with_only_a_few_specks_is_not_confident() -> None:
+    page = np.full((3508, 2480), 245, np.uint8)
+    for y, x in ((400, 300), (1900, 2000), (3100, 900)):
+        page[y : y + 6, x : x + 5] = 30
+
+    estimate = estimate_orientation(page, 300.0)
+
+    assert (estimate.degrees, estimate.confident, estimate.reason) == (
+        0,
+        False,
+        "no text",
+    )
+
+
+def test_rgb_page_is_read_like_its_grey_copy() -> None:
+    gray = turned(real_page("mineru_zh/small_ocr-p2.png"), 270)
+    rgb = np.repeat(gray[..., np.newaxis], 3, axis=2)
+
+    estimate = estimate_orientation(rgb, 200.0)
+
+    assert (estimate.degrees, estimate.confident) == (90, True), str(estimate)
+
+
+def test_array_that_is_not_a_page_is_refused() -> None:
+    with pytest.raises(ImageError):
+        estimate_orientation(np.zeros((100, 100), np.float32), 300.0)
+
+
+def test_network_reads_a_full_page_of_windows_within_10_ms() -> None:
+    """The network's share of the estimate must stay under 10 ms on one core.
+
+    Processor time is measured rather than wall time, so that other work on a
+    busy test machine does not make the test fail.
+    """
+    windows = cut_patches(real_page("ocrmypdf/epson.png"), 300.0).pixels
+    assert len(windows) == MAX_PATCHES
+    classify(windows)
+
+    times = []
+    for _ in range(7):
+        started = time.process_time()
+        classify(windows)
+        times.append((time.process_time() - started) * 1000)
+
+    assert statistics.median(times) < 10.0, f"network took {times} ms"
+
+
+def test_network_is_loaded_once_per_process() -> None:
+    assert _network() is _network()
