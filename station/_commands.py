@@ -33,7 +33,11 @@ def preprocess_files(
             yield {"input": str(path), "error": getattr(exc, "message", str(exc))}
             continue
         page_dpi = decoded.dpi or dpi or 300.0
-        result = clean_page(decoded.pixels, page_dpi, settings)
+        try:
+            result = clean_page(decoded.pixels, page_dpi, settings)
+        except StationError as exc:
+            yield {"input": str(path), "error": exc.message}
+            continue
         record: dict[str, Any] = {
             "input": str(path),
             "skew_deg": round(result.skew_deg, 3),

@@ -95,7 +95,7 @@ def load_config(
     if path is not None:
         try:
             site = tomllib.loads(Path(path).read_text("utf-8"))
-        except (OSError, tomllib.TOMLDecodeError) as exc:
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
             raise ConfigError(f"cannot read settings file {path}: {exc}") from exc
         _merge(merged, site, source=str(path))
     for dotted, value in (overrides or {}).items():
@@ -133,9 +133,27 @@ def _build(raw: dict[str, Any]) -> Config:
         raise ConfigError("capture.mode must be color, gray or lineart")
     if capture.source not in ("flatbed", "adf", "duplex"):
         raise ConfigError("capture.source must be flatbed, adf or duplex")
+    if capture.dpi < capture.min_dpi:
+        raise ConfigError(
+            f"capture.dpi {capture.dpi} is below capture.min_dpi {capture.min_dpi}"
+        )
     mqtt = MqttConfig(**raw["mqtt"])
     if not 0 < mqtt.port < 65536:
         raise ConfigError(f"mqtt.port {mqtt.port} is not a TCP port")
+    ocr = OcrConfig(**raw["ocr"])
+    documents = DocumentsConfig(**raw["documents"])
+    _at_least("capture.max_pixels", capture.max_pixels, 1_000_000)
+    _at_least("capture.min_free_mb", capture.min_free_mb, 0)
+    _at_least("ocr.workers", ocr.workers, 0)
+    _at_least("ocr.timeout_s", ocr.timeout_s, 1)
+    _at_least("mqtt.keepalive_s", mqtt.keepalive_s, 5)
+    _at_least("mqtt.max_inflight", mqtt.max_inflight, 1)
+    _at_least("mqtt.max_message_bytes", mqtt.max_message_bytes, 1024)
+    _at_least("mqtt.retry_s", mqtt.retry_s, 0.5)
+    if not 0.0 <= documents.classify_threshold <= 1.0:
+        raise ConfigError("documents.classify_threshold must lie between 0 and 1")
+    if documents.catalog and not Path(documents.catalog).is_file():
+        raise ConfigError(f"documents.catalog {documents.catalog} is not a file")
     station_id = raw["station"]["id"]
     if not station_id or any(c in station_id for c in "/+#"):
         raise ConfigError("station.id must be non-empty without / + or #")
@@ -144,7 +162,12 @@ def _build(raw: dict[str, Any]) -> Config:
         data_dir=Path(raw["station"]["data_dir"]).resolve(),
         capture=capture,
         preprocess=PreprocessConfig(**raw["preprocess"]),
-        ocr=OcrConfig(**raw["ocr"]),
+        ocr=ocr,
         mqtt=mqtt,
-        documents=DocumentsConfig(**raw["documents"]),
+        documents=documents,
     )
+
+
+def _at_least(name: str, value: float, least: float) -> None:
+    if value < least:
+        raise ConfigError(f"{name} is {value}; it must be at least {least}")

@@ -16,7 +16,7 @@ from typing import Any
 from station._config import Config, load_config
 from station._errors import ConfigError, StationError
 from station._local import LocalBroker, enable_virtual_scanners
-from station._station import Station
+from station._station import Station, daemon_lock
 from station.capture import (
     CaptureResult,
     PnmHopper,
@@ -86,12 +86,21 @@ def scan_batch(
     feed: list[Path] | None,
     process: bool = True,
     timeout_s: float = 1800,
+    continue_batch: str | None = None,
 ) -> dict[str, Any]:
-    """Scan one batch; with ``process``, also clean, OCR and deliver it."""
+    """Scan one batch; with ``process``, also clean, OCR and deliver it.
+
+    When the daemon already serves this data directory, only the capture runs here:
+    two processes working the same queue would each take the other's pages back.
+    """
+    if process and daemon_lock(config).is_held_elsewhere():
+        log.info("the station daemon is running: it will process this batch")
+        process = False
     station = Station(config)
-    station.open(publish=process)
+    station.open(publish=process, serve=process)
     try:
-        result = _capture_while_processing(station, scanner_for(config, feed), process)
+        scanner = scanner_for(config, feed)
+        result = _capture_while_processing(station, scanner, process, continue_batch)
         if process:
             station.run_until_idle(timeout_s)
         return {
@@ -99,6 +108,7 @@ def scan_batch(
             "state": result.state.value,
             "pages_read": result.pages,
             "message": result.message,
+            "processed_here": process,
             **station.summary([result.batch_id]),
         }
     finally:

@@ -119,7 +119,8 @@ class Filer:
         problems = json.loads(page.problems or "[]")
         return PageRecord(
             index=page.page_no,
-            blank=page.state in (PageState.BLANK, PageState.FAILED),
+            blank=page.state == PageState.BLANK,
+            failed=page.state == PageState.FAILED,
             cover_read=True,
             cover=cover,
             cover_problem="; ".join(problems) or None,

@@ -24,12 +24,12 @@ from typing import Any
 
 from station import __version__
 from station._config import Config
-from station._errors import DeliveryError
+from station._errors import DeliveryError, ScannerBusyError, StationError
 from station._filing import Filer, FilingPlan, PlannedDocument
 from station._imageio import write_durably
 from station._manifest import build_manifest
 from station._worker import PageJob, PageOutcome, init_worker, process_page
-from station.capture import close_abandoned_batches
+from station.capture import ScannerLock, close_abandoned_batches
 from station.ocr import merge_pdfs
 from station.publish import (
     ContractError,
@@ -56,8 +56,9 @@ from station.queue import (
 
 log = logging.getLogger(__name__)
 
-#: A page whose worker died this many times (a crash, not a handled error) is failed.
-MAX_ATTEMPTS = 3
+#: A page whose worker process died this many times while on it is failed. A daemon
+#: that is stopped or killed does not count: its pages are simply processed again.
+MAX_CRASHES = 3
 
 
 def _now() -> dt.datetime:
@@ -75,12 +76,28 @@ class Station:
         self._inflight: dict[int, int] = {}  # MQTT mid -> outbox id
         self.link: MqttLink | None = None
         self._filer_instance: Filer | None = None
+        self._lock: ScannerLock | None = None
 
     # -- lifecycle ---------------------------------------------------------------
 
-    def open(self, publish: bool = True) -> None:
+    def open(self, publish: bool = True, serve: bool = True) -> None:
+        """Open the database; with ``serve``, become the one process that works
+        the queue (recovering what a dead one left) and start the workers.
+        """
         self.config.data_dir.mkdir(parents=True, exist_ok=True)
         open_database(self.config.db_path)
+        if not serve:
+            return
+        self._lock = daemon_lock(self.config)
+        try:
+            self._lock.__enter__()
+        except ScannerBusyError:
+            self._lock = None
+            raise StationError(
+                f"another station process already works on {self.config.data_dir}; "
+                "stop it first, or scan with it running (station scan captures only)"
+            ) from None
+        self._filer()  # a broken catalog is reported now, not at the first batch
         self._recover()
         self._pool = self._new_pool()
         if publish:
@@ -94,12 +111,16 @@ class Station:
         log.info("station %s %s ready", self.config.station_id, __version__)
 
     def close(self) -> None:
+        """Stop at once: pages in work are processed again at the next start."""
         if self.link is not None:
             self.link.stop()
             self.link = None
         if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
+            _stop_workers(self._pool)
             self._pool = None
+        if self._lock is not None:
+            self._lock.__exit__(None, None, None)
+            self._lock = None
         if not database.is_closed():
             database.close()
 
@@ -190,12 +211,12 @@ class Station:
         )
         dispatched = False
         for page in pages:
-            if page.attempts >= MAX_ATTEMPTS:
+            if page.crashes >= MAX_CRASHES:
                 self._record(
                     PageOutcome(
                         page.id,
                         PageState.FAILED,
-                        error=f"processing crashed {page.attempts} times; rescan it",
+                        error=f"processing crashed {page.crashes} times; rescan it",
                     )
                 )
                 continue
@@ -250,7 +271,9 @@ class Station:
     def _restart_pool(self) -> None:
         ids = list(self._running.values())
         self._running.clear()
-        Page.update(state=PageState.CAPTURED).where(Page.id.in_(ids)).execute()
+        Page.update(state=PageState.CAPTURED, crashes=Page.crashes + 1).where(
+            Page.id.in_(ids)
+        ).execute()
         assert self._pool is not None
         self._pool.shutdown(wait=False, cancel_futures=True)
         self._pool = self._new_pool()
@@ -434,17 +457,29 @@ class Station:
         elif event.kind == "disconnected":
             self._inflight.clear()
         elif event.kind == "message":
-            self._apply_ack(event.payload)
+            self._apply_ack(event.topic, event.payload)
 
-    def _apply_ack(self, payload: bytes) -> None:
+    def _apply_ack(self, topic: str, payload: bytes) -> None:
+        """Apply the register's answer, if it answers a document really sent.
+
+        The topic must name the same document as the payload, and "stored" counts
+        only for a document published at least once, so a stray or forged message
+        cannot mark a document delivered that never left the station. The broker's
+        ACLs must still keep other clients off the ack topics (see the contract).
+        """
         try:
             doc_id, status, reason = decode_ack(payload)
         except ContractError as exc:
             log.warning("ignored an acknowledgement: %s", exc.message)
             return
-        document = Document.get_or_none(Document.id == doc_id)
-        if document is None:
-            log.warning("acknowledgement for unknown document %s ignored", doc_id)
+        if topic.rsplit("/", 1)[-1] != doc_id:
+            log.warning("ignored an acknowledgement whose topic names another document")
+            return
+        row = Outbox.get_or_none(Outbox.document == doc_id)
+        if row is None or row.attempts == 0:
+            log.warning(
+                "acknowledgement for a document not sent (%.80s) ignored", doc_id
+            )
             return
         with database.atomic():
             if status == "stored":
@@ -554,3 +589,23 @@ class Station:
             if self.link and self.link.connected
             else (self.link.problem if self.link else "not used"),
         }
+
+
+def daemon_lock(config: Config) -> ScannerLock:
+    """The lock held by the one process that works a data directory's queue."""
+    return ScannerLock(config.data_dir / "daemon.lock")
+
+
+def _stop_workers(pool: cf.ProcessPoolExecutor) -> None:
+    """End the worker processes now rather than wait for a long OCR to finish.
+
+    systemd gives a stopping service a minute; a page in work is simply processed
+    again at the next start, so nothing is lost by not waiting.
+    """
+    processes = list(getattr(pool, "_processes", {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
+    for process in processes:
+        process.join(timeout=5)

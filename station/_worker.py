@@ -89,9 +89,26 @@ def init_worker() -> None:
     faster on the two-to-four-core boxes the station runs on.
     """
     os.environ["OMP_THREAD_LIMIT"] = "1"
+    _die_with_parent()
     import cv2
 
     cv2.setNumThreads(1)
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to end this worker when the daemon dies, even by SIGKILL.
+
+    Without it, the workers of a killed daemon wait forever on their queue.
+    """
+    import ctypes
+    import signal
+
+    pr_set_pdeathsig = 1  # from <linux/prctl.h>
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(pr_set_pdeathsig, int(signal.SIGTERM), 0, 0, 0)
+    except (OSError, AttributeError):  # not Linux: the workers then outlive a kill
+        log.debug("prctl(PR_SET_PDEATHSIG) is not available here")
 
 
 def process_page(job: PageJob) -> PageOutcome:

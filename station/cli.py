@@ -138,6 +138,12 @@ def _watch_inbox(watcher: Any, config: Config, stop: threading.Event) -> None:
     show_default=True,
     help="Also clean, OCR and deliver the batch before returning.",
 )
+@click.option(
+    "--continue",
+    "continue_batch",
+    metavar="BATCH",
+    help="Add the pages to this partial batch (after a jam was cleared).",
+)
 @click.option("--timeout", default=1800.0, show_default=True, help="Seconds to wait.")
 @click.pass_obj
 def scan(
@@ -145,13 +151,24 @@ def scan(
     device: str | None,
     feed: tuple[Path, ...],
     process: bool,
+    continue_batch: str | None,
     timeout: float,
 ) -> None:
-    """Scan one batch until the feeder is empty."""
+    """Scan one batch until the feeder is empty.
+
+    When the daemon runs on the same data directory, the pages are only captured
+    here and the daemon cleans, recognises and delivers them.
+    """
     from station._demo import scan_batch
 
     config = obj.config(**({"capture.device": device} if device else {}))
-    result = scan_batch(config, _expand(feed), process=process, timeout_s=timeout)
+    result = scan_batch(
+        config,
+        _expand(feed),
+        process=process,
+        timeout_s=timeout,
+        continue_batch=continue_batch,
+    )
     click.echo(json.dumps(result, ensure_ascii=False, indent=2))
 
 

@@ -41,3 +41,27 @@ def test_min_dpi_below_300_is_refused() -> None:
 def test_topic_wildcards_are_refused_in_the_station_id() -> None:
     with pytest.raises(ConfigError, match=r"station\.id"):
         load_config(None, {"station.id": "a/#"})
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "named"),
+    [
+        ("ocr.workers", -3, "ocr.workers"),
+        ("mqtt.keepalive_s", -1, "mqtt.keepalive_s"),
+        ("mqtt.max_inflight", 0, "mqtt.max_inflight"),
+        ("mqtt.retry_s", -1.0, "mqtt.retry_s"),
+        ("capture.dpi", 0, "capture.dpi"),
+        ("capture.max_pixels", 0, "capture.max_pixels"),
+        ("documents.catalog", "/nonexistent/catalog.json", "documents.catalog"),
+    ],
+)
+def test_out_of_range_settings_are_refused(key: str, value: object, named: str) -> None:
+    with pytest.raises(ConfigError, match=named.replace(".", r"\.")):
+        load_config(None, {key: value})
+
+
+def test_settings_file_that_is_not_utf8_is_a_clear_error(tmp_path: Path) -> None:
+    site = tmp_path / "site.toml"
+    site.write_bytes(b"[station]\nid = \"\xff\xfe\"\n")
+    with pytest.raises(ConfigError, match="cannot read settings file"):
+        load_config(site)

@@ -277,3 +277,31 @@ def _stop_when(condition, timeout_s: float = 120.0):  # type: ignore[no-untyped-
             return stop.wait(seconds)
 
     return _Stop()
+
+
+def test_forged_or_stray_acknowledgements_do_not_mark_a_document_delivered(
+    config: Config,
+) -> None:
+    from station.publish import MqttLink, ack_topic, encode_ack
+
+    station = Station(config)
+    station.open()
+    forger = MqttLink(config.mqtt, "forger", [])
+    forger.start()
+    try:
+        import_files(config, [sample("kcs.png")], source="test")
+        assert station.run_until_idle(120, delivered=False)
+        doc_id = Document.get().id
+        assert forger.wait_connected(10)
+        prefix, sid = config.mqtt.topic_prefix, config.station_id
+        forger.publish(ack_topic(prefix, sid, "other-id"), encode_ack(doc_id, "stored"))
+        forger.publish(ack_topic(prefix, sid, doc_id), b"[" * 50_000 + b"]" * 50_000)
+        deadline = time.monotonic() + 3
+        while time.monotonic() < deadline:
+            station.step()
+            time.sleep(0.05)
+        assert Document.get().state == "ready"
+        assert Outbox.get().state != OutboxState.ACKED
+    finally:
+        forger.stop()
+        station.close()

@@ -82,6 +82,13 @@ def capture_batch(
                     on_page(count)
         except (ScannerError, StorageError) as exc:
             return _close(batch, count, exc.message, interrupted=True)
+        except Exception as exc:  # a fault in the page source must not strand the batch
+            log.exception("batch %s: capture failed after page %d", batch.id, count)
+            message = (
+                f"capture failed after page {count} ({exc}); re-feed from page "
+                f"{count + 1}"
+            )
+            return _close(batch, count, message, interrupted=True)
         return _close(batch, count, "", interrupted=False)
 
 
@@ -166,9 +173,17 @@ def _close(batch: Batch, count: int, problem: str, interrupted: bool) -> Capture
     else:
         state = BatchState.SCANNED
     message = problem or f"{count} pages read"
-    Batch.update(
-        state=state, message=message, finished_at=peewee.fn.datetime("now")
-    ).where(Batch.id == batch.id).execute()
+    try:
+        Batch.update(
+            state=state, message=message, finished_at=peewee.fn.datetime("now")
+        ).where(Batch.id == batch.id).execute()
+    except peewee.OperationalError as exc:
+        # A full disk can refuse even this small write; the batch stays "scanning"
+        # and the next start closes it as partial with the page to re-feed from.
+        raise StorageError(
+            f"batch {batch.id} could not be closed ({exc}); free space, then start "
+            f"the station again and re-feed from page {count + 1}"
+        ) from exc
     level = logging.WARNING if problem else logging.INFO
     log.log(level, "batch %s: %s (%s)", batch.id, state.value, message)
     return CaptureResult(batch.id, count, state, message)

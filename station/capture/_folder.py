@@ -44,7 +44,9 @@ class FolderSource:
             previous = self._seen.get(path)
             since = previous[2] if previous and previous[:2] == signature else now
             current[path] = (*signature, since)
-            if stat.st_size > 0 and now - since >= self.settle_s:
+            # A zero-byte file that stays so is taken too: its page then fails
+            # with "empty", which the operator sees, instead of lying unnoticed.
+            if now - since >= self.settle_s:
                 ready.append(path)
         self._seen = current
         return ready
@@ -54,6 +56,7 @@ class FolderSource:
         name = path.name.lower()
         return (
             path.is_file()
+            and not path.is_symlink()  # a link could point anywhere on the station
             and not name.startswith((".", "~"))
             and not name.endswith(_WRITING_SUFFIXES)
             and path.suffix.lower() in IMAGE_SUFFIXES

@@ -16,6 +16,8 @@ from typing import Any
 
 from PIL import Image
 
+from station._errors import ScannerError
+
 log = logging.getLogger(__name__)
 
 _FAULT_OPTIONS = {
@@ -58,7 +60,14 @@ class PnmHopper:
         if self._next >= len(self._files):
             device.status_nodocs = True
             return
-        device.filename = str(self._to_pnm(self._files[self._next]))
+        sheet = self._files[self._next]
+        try:
+            device.filename = str(self._to_pnm(sheet))
+        except (OSError, ValueError, SyntaxError) as exc:
+            raise ScannerError(
+                f"sheet {page_no} ({sheet.name}) cannot be loaded into the pnm "
+                f"backend ({exc}); remove it and re-feed from page {page_no}"
+            ) from exc
         self._next += 1
 
     def _to_pnm(self, path: Path) -> Path:

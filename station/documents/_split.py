@@ -45,6 +45,7 @@ class PageRecord:
     pixels: np.ndarray | None = None
     path: Path | None = None
     blank: bool = False
+    failed: bool = False  # could not be processed; set aside like a blank page
     cover_read: bool = False
     cover: CoverSheet | None = None
     cover_problem: str | None = None
@@ -193,11 +194,14 @@ def _cover_of(
 
 
 def _place(builder: _Builder, page: PageRecord) -> None:
-    (builder.blank if page.blank else builder.pages).append(page.index)
+    (builder.blank if page.blank or page.failed else builder.pages).append(page.index)
 
 
 def _batch_problems(docs: Sequence[Document], pages: Sequence[PageRecord]) -> list[str]:
     problems: list[str] = []
+    failed = [page.index for page in pages if page.failed]
+    if failed:
+        problems.append(f"page(s) {_listing(failed)} could not be processed")
     if all(page.blank for page in pages):
         problems.append(f"all {len(pages)} pages of the batch are blank")
     if len(docs) > 1 and docs[0].cover is None and docs[1].cover is not None:

@@ -10,6 +10,7 @@ from station.publish._contract import (
     document_topic,
     encode_ack,
     encode_document,
+    is_safe_id,
     sha256,
 )
 from station.publish._link import LinkEvent, MqttLink
@@ -28,5 +29,6 @@ __all__ = [
     "document_topic",
     "encode_ack",
     "encode_document",
+    "is_safe_id",
     "sha256",
 ]

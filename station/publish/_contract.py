@@ -69,19 +69,26 @@ class ReceivedDocument:
 
 def decode_document(payload: bytes) -> ReceivedDocument:
     """Parse and verify a document message; raise ``ContractError`` if it is wrong."""
+    message = _load_json(payload, "a document message")
     try:
-        message = json.loads(payload)
         manifest = message["manifest"]
         encoded = message["files"]
-    except (ValueError, KeyError, TypeError) as exc:
+    except (KeyError, TypeError) as exc:
         raise ContractError(f"not a document message: {exc}") from exc
     if not isinstance(manifest, dict) or manifest.get("schema") != SCHEMA:
         raise ContractError(f"unknown schema, expected {SCHEMA}")
+    if not isinstance(encoded, dict):
+        raise ContractError("'files' must map file names to base64 content")
     _check_id(str(manifest.get("document_id", "")))
+    entries = manifest.get("files")
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        raise ContractError("the manifest's 'files' must be a list of objects")
     files: dict[str, bytes] = {}
-    for entry in manifest.get("files", []):
+    for entry in entries:
         name = entry.get("name", "")
         _check_name(name)
+        if name in files:
+            raise ContractError(f"file {name!r} is listed twice")
         try:
             data = base64.b64decode(encoded[name], validate=True)
         except (KeyError, binascii.Error, TypeError) as exc:
@@ -100,24 +107,50 @@ def encode_ack(document_id: str, status: str, reason: str = "") -> bytes:
 
 
 def decode_ack(payload: bytes) -> tuple[str, str, str]:
+    ack = _load_json(payload, "an acknowledgement")
     try:
-        ack = json.loads(payload)
         return str(ack["document_id"]), str(ack["status"]), str(ack.get("reason", ""))
-    except (ValueError, KeyError, TypeError) as exc:
+    except (KeyError, TypeError, AttributeError) as exc:
         raise ContractError(f"not an acknowledgement: {exc}") from exc
 
 
+#: Longer messages are refused unread; a document of 64 MiB is about 86 MiB here.
+MAX_JSON_BYTES = 128 * 1024 * 1024
+_MAX_ID = 64
+
+
+def _load_json(payload: bytes, what: str) -> Any:
+    if len(payload) > MAX_JSON_BYTES:
+        raise ContractError(f"{what} of {len(payload):,} bytes is over the limit")
+    try:
+        return json.loads(payload)
+    except (ValueError, RecursionError) as exc:
+        # A hostile sender can nest lists deeply enough to exhaust the parser.
+        raise ContractError(f"not {what}: {type(exc).__name__}") from exc
+
+
+def is_safe_id(value: str) -> bool:
+    """ASCII letters, digits, '-' and '_', at most 64: safe as a folder and topic."""
+    return (
+        0 < len(value) <= _MAX_ID
+        and value.isascii()
+        and all(c.isalnum() or c in "-_" for c in value)
+    )
+
+
 def _check_id(value: str) -> None:
-    if not value or not all(c.isalnum() or c in "-_" for c in value):
-        raise ContractError(f"document id {value!r} is not a safe identifier")
+    if not is_safe_id(value):
+        raise ContractError(f"document id {value[:80]!r} is not a safe identifier")
 
 
-def _check_name(name: str) -> None:
-    """Refuse names that could leave the register's folder or hide a file."""
+def _check_name(name: object) -> None:
+    """Refuse names that could leave the register's folder, hide or replace a file."""
     if (
-        not name
+        not isinstance(name, str)
+        or not name
         or name.startswith(".")
+        or name == "manifest.json"
         or any(c in name for c in '/\\:*?"<>|\0')
         or len(name.encode()) > 200
     ):
-        raise ContractError(f"file name {name!r} is not safe to store")
+        raise ContractError(f"file name {str(name)[:80]!r} is not safe to store")

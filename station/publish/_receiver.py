@@ -25,6 +25,7 @@ from station.publish._contract import (
     ack_topic,
     decode_document,
     encode_ack,
+    is_safe_id,
 )
 from station.publish._link import LinkEvent, MqttLink
 
@@ -67,6 +68,12 @@ class Receiver:
         self._stop.set()
 
     def _handle(self, event: LinkEvent) -> None:
+        """Store one message and acknowledge it; no message can stop the register.
+
+        Whatever goes wrong with one message (a hostile payload, a full disk) is
+        answered "rejected" and acknowledged to the broker, so the broker does not
+        hand the same poison back at every restart.
+        """
         parts = event.topic.split("/")
         station_id, topic_doc_id = parts[-3], parts[-1]
         try:
@@ -79,16 +86,30 @@ class Receiver:
         except ContractError as exc:
             status, reason = "rejected", exc.message
             self.rejected += 1
-            log.warning("document %s rejected: %s", topic_doc_id, reason)
-        self.link.publish(
-            ack_topic(self.settings.topic_prefix, station_id, topic_doc_id),
-            encode_ack(topic_doc_id, status, reason),
-        )
-        self.link.ack(event.mid)
+            log.warning("document %.80s rejected: %s", topic_doc_id, reason)
+        except Exception as exc:  # a disk error or a bug: logged, answered, not fatal
+            status, reason = "rejected", f"the register could not store it: {exc}"
+            self.rejected += 1
+            log.exception("document %.80s could not be stored", topic_doc_id)
+        if is_safe_id(station_id) and is_safe_id(topic_doc_id):
+            try:
+                self.link.publish(
+                    ack_topic(self.settings.topic_prefix, station_id, topic_doc_id),
+                    encode_ack(topic_doc_id, status, reason),
+                )
+            except ConnectionError as exc:
+                # The station sends the document again; it is then acknowledged.
+                log.warning("acknowledgement of %s not sent: %s", topic_doc_id, exc)
+        try:
+            self.link.ack(event.mid)
+        except Exception as exc:  # paho raises when the connection is gone
+            log.warning(
+                "PUBACK for %s not sent (%s); the broker resends it", topic_doc_id, exc
+            )
 
     def _store(self, station_id: str, document: ReceivedDocument) -> None:
-        if not station_id or station_id.startswith(".") or "\0" in station_id:
-            raise ContractError(f"station id {station_id!r} is not safe to store")
+        if not is_safe_id(station_id):
+            raise ContractError(f"station id {station_id[:80]!r} is not safe to store")
         target = self.out_dir / station_id / document.document_id
         if (target / "manifest.json").exists():
             log.info("document %s already stored; acknowledged again", target.name)

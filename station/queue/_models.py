@@ -89,7 +89,8 @@ class Page(BaseModel):
     raw_sha256 = peewee.CharField(max_length=64)
     dpi = peewee.IntegerField(null=True)
     state = peewee.CharField(default=PageState.CAPTURED, index=True)
-    attempts = peewee.IntegerField(default=0)
+    attempts = peewee.IntegerField(default=0)  # times handed to a worker
+    crashes = peewee.IntegerField(default=0)  # times its worker process died
     error = peewee.TextField(default="")
     captured_at = peewee.DateTimeField(default=_now)
     # What processing measured and produced, filled when the page is final.

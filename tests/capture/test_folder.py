@@ -54,3 +54,13 @@ def test_settled_files_become_one_batch_and_leave_the_inbox(
         Path(p.raw_path).read_bytes() for p in Page.select().order_by(Page.page_no)
     ]
     assert stored == [sample("epson.png").read_bytes(), sample("kcs.png").read_bytes()]
+
+
+def test_links_are_not_followed_and_empty_files_are_taken(tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "link.png").symlink_to(sample("kcs.png"))
+    (inbox / "empty.png").write_bytes(b"")
+    source = FolderSource(inbox, settle_s=0.0)
+    source.settled_files(now=1.0)
+    assert source.settled_files(now=2.0) == [inbox / "empty.png"]

@@ -155,3 +155,16 @@ def test_batch_left_scanning_by_a_dead_process_is_closed_as_partial(
     result = close_partial_batch("abandoned")
     assert result.state == BatchState.SCANNED
     assert Batch.get_by_id("abandoned").state == BatchState.SCANNED
+
+
+def test_sheet_that_cannot_be_fed_ends_the_batch_as_partial(
+    db: Config, tmp_path: Path
+) -> None:
+    bad = tmp_path / "bad.png"
+    bad.write_bytes(sample("epson.png").read_bytes()[:500])
+    hopper = PnmHopper([sample("kcs.png"), bad, sample("eurotext.tif")], tmp_path / "h")
+    result = _scan(db, _pnm(hopper))
+    assert result.state == BatchState.PARTIAL
+    assert result.pages == 1
+    assert "bad.png" in result.message
+    assert "re-feed from page 2" in result.message

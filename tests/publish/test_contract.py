@@ -98,3 +98,62 @@ def test_register_stores_a_repeated_document_once_and_acks_each_time(
     stored = list((tmp_path / "register" / "s1").iterdir())
     assert [p.name for p in stored] == ["b9-01"]
     assert (stored[0] / "doc.pdf").read_bytes() == data
+
+
+def _register(config: Config, out: Path):  # type: ignore[no-untyped-def]
+    receiver = Receiver(config.mqtt, out)
+    stop = threading.Event()
+    thread = threading.Thread(target=receiver.run, args=(stop,), daemon=True)
+    thread.start()
+    assert receiver.link.wait_connected(10)
+    return receiver, stop, thread
+
+
+def test_hostile_messages_are_rejected_and_the_register_keeps_serving(
+    config: Config, tmp_path: Path
+) -> None:
+    receiver, stop, thread = _register(config, tmp_path / "register")
+    prefix = config.mqtt.topic_prefix
+    sender = MqttLink(config.mqtt, "hostile", [f"{prefix}/s1/ack/+"])
+    sender.start()
+    data = b"%PDF-1.7 good"
+    hostile = {
+        "deep": b"[" * 100_000 + b"]" * 100_000,
+        "strs": json.dumps(
+            {
+                "manifest": {
+                    "schema": SCHEMA,
+                    "document_id": "strs",
+                    "files": ["a.pdf"],
+                },
+                "files": {},
+            }
+        ).encode(),
+        "int": json.dumps(
+            {
+                "manifest": {"schema": SCHEMA, "document_id": "int", "files": 5},
+                "files": {},
+            }
+        ).encode(),
+        "x" * 300: encode_document(_manifest("x" * 300, data), {"doc.pdf": data}),
+        "mf": encode_document(
+            _manifest("mf", data, "manifest.json"), {"manifest.json": data}
+        ),
+    }
+    try:
+        assert sender.wait_connected(10)
+        for doc_id, payload in hostile.items():
+            sender.publish(document_topic(prefix, "s1", doc_id), payload)
+        good = encode_document(_manifest("good-01", data), {"doc.pdf": data})
+        sender.publish(document_topic(prefix, "s1", "good-01"), good)
+        deadline = time.monotonic() + 20
+        while receiver.stored < 1 and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        sender.stop()
+        stop.set()
+        thread.join(5)
+    assert thread.is_alive() is False
+    assert receiver.stored == 1
+    assert receiver.rejected == len(hostile)
+    assert [p.name for p in (tmp_path / "register" / "s1").iterdir()] == ["good-01"]
