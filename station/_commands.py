@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from station._config import Config
-from station._errors import StationError
+from station._errors import ConfigError, StationError
 from station._imageio import decode_image, encode_png, write_durably
 from station.documents import Receipt, ReceiptDocument, load_catalog
 from station.preprocess import CleanSettings, clean_page
@@ -86,9 +86,9 @@ def batch_receipt(config: Config, batch_id: str) -> Receipt:
     open_database(config.db_path)
     batch = Batch.get_or_none(Batch.id == batch_id)
     if batch is None:
-        raise StationError(f"no batch {batch_id} on this station; see station status")
+        raise ConfigError(f"no batch {batch_id} on this station; see station status")
     if not batch.accounting:
-        raise StationError(
+        raise ConfigError(
             f"batch {batch_id} is {batch.state}: its receipt is ready once its "
             "documents are built"
         )

@@ -184,6 +184,11 @@ def run_demo(
             elapsed = time.monotonic() - started
             names = [f.name for f in files]
             report = demo_report(config, result, out, elapsed, receiver.stored, names)
+            if receiver.stored == 0:
+                print(report, flush=True)
+                raise StationError(
+                    "the demo delivered no document: see the failed pages above"
+                )
             if keep_running:
                 print(report, flush=True)
                 print("Station running; press Ctrl-C to stop.", flush=True)

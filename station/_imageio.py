@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
+from PIL import Image, UnidentifiedImageError
 
 from station._errors import ImageError
 
@@ -63,6 +63,10 @@ def decode_image(
         raise ImageError(
             f"{label}: the header claims more pixels than the limit of "
             f"{max_pixels:,} ({exc}); the file is refused unread"
+        ) from exc
+    except UnidentifiedImageError as exc:
+        raise ImageError(
+            f"{label}: not an image file the station can read (PNG, JPEG, TIFF, PNM)"
         ) from exc
     except (OSError, ValueError, SyntaxError) as exc:
         # Pillow 13 reports truncated and corrupt files as OSError or SyntaxError and

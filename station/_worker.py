@@ -15,6 +15,7 @@ import io
 import json
 import logging
 import os
+import signal
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -90,6 +91,8 @@ def init_worker() -> None:
     """
     os.environ["OMP_THREAD_LIMIT"] = "1"
     _die_with_parent()
+    # Ctrl-C reaches the whole process group; the daemon decides how to stop.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     import cv2
 
     cv2.setNumThreads(1)
@@ -101,7 +104,6 @@ def _die_with_parent() -> None:
     Without it, the workers of a killed daemon wait forever on their queue.
     """
     import ctypes
-    import signal
 
     pr_set_pdeathsig = 1  # from <linux/prctl.h>
     try:

@@ -213,7 +213,7 @@ def preprocess(
             click.echo(json.dumps(record, ensure_ascii=False))
         else:
             click.echo(_describe(record))
-    sys.exit(1 if failed else 0)
+    sys.exit(2 if failed else 0)
 
 
 def _describe(record: dict[str, Any]) -> str:
@@ -346,6 +346,7 @@ def devices() -> None:
     found = list_devices()
     if not found:
         click.echo("SANE sees no scanner: check the cable, power and sane-find-scanner")
+        sys.exit(3)
     for name, vendor, model, kind in found:
         click.echo(f"{name}\t{vendor} {model} ({kind})")
 

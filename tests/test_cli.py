@@ -44,9 +44,9 @@ def test_preprocess_reports_a_bad_file_and_goes_on(tmp_path: Path) -> None:
     bad = tmp_path / "bad.png"
     bad.write_bytes(b"\x89PNG\r\n\x1a\n broken")
     result = _station("preprocess", "--json", str(bad), str(sample("kcs.png")))
-    assert result.returncode == 1
+    assert result.returncode == 2, "bad input exits 2"
     first, second = (json.loads(line) for line in result.stdout.splitlines())
-    assert "corrupt" in first["error"]
+    assert "corrupt" in first["error"] or "not an image file" in first["error"]
     assert second["blank"] is False
 
 

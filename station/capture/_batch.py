@@ -20,7 +20,7 @@ from pathlib import Path
 import peewee
 
 from station._config import Config
-from station._errors import ScannerError, StorageError
+from station._errors import ConfigError, ScannerError, StorageError
 from station._imageio import encode_png, write_durably
 from station.capture._lock import ScannerLock
 from station.capture._sane import ScannedPage
@@ -117,8 +117,13 @@ def _open_batch(config: Config, source: str, continue_batch: str | None) -> Batc
 def close_partial_batch(batch_id: str) -> CaptureResult:
     """Accept a partial batch as it is, so that its documents are built."""
     batch = Batch.get_or_none(Batch.id == batch_id)
-    if batch is None or batch.state != BatchState.PARTIAL:
-        raise ScannerError(f"batch {batch_id} is not a partial batch")
+    if batch is None:
+        raise ConfigError(f"no batch {batch_id} on this station; see station status")
+    if batch.state != BatchState.PARTIAL:
+        raise ConfigError(
+            f"batch {batch_id} is {batch.state}, not partial: only a batch that "
+            "stopped early can be closed"
+        )
     count = Page.select().where(Page.batch == batch).count()
     message = f"closed by the operator with {count} pages; {batch.message}"
     Batch.update(state=BatchState.SCANNED, message=message).where(
