@@ -29,4 +29,10 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade "pip==25.3"
 .venv/bin/python -m pip install -q --disable-pip-version-check -e ".${extras}"
+# The PP-OCRv4 models ship inside rapidocr-onnxruntime's wheel. The station reads
+# only those model files and runs them with onnxruntime itself; the package's own
+# requirements would pull in a second OpenCV beside opencv-python-headless, so it
+# is installed without them.
+.venv/bin/python -m pip install -q --disable-pip-version-check --no-deps \
+  "rapidocr-onnxruntime==1.4.4"
 echo "Installed: $(.venv/bin/station --version)"

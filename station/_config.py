@@ -37,6 +37,7 @@ class PreprocessConfig:
 @dataclass(frozen=True)
 class OcrConfig:
     languages: str
+    engine: str
     workers: int
     timeout_s: int
 
@@ -141,6 +142,8 @@ def _build(raw: dict[str, Any]) -> Config:
     if not 0 < mqtt.port < 65536:
         raise ConfigError(f"mqtt.port {mqtt.port} is not a TCP port")
     ocr = OcrConfig(**raw["ocr"])
+    if ocr.engine not in ("auto", "rapidocr", "tesseract"):
+        raise ConfigError("ocr.engine must be auto, rapidocr or tesseract")
     documents = DocumentsConfig(**raw["documents"])
     _at_least("capture.max_pixels", capture.max_pixels, 1_000_000)
     _at_least("capture.min_free_mb", capture.min_free_mb, 0)

@@ -243,6 +243,7 @@ class Station:
             deskew=config.preprocess.deskew,
             crop_border=config.preprocess.crop_border,
             detect_blank=config.preprocess.detect_blank,
+            ocr_engine=config.ocr.engine,
             cover_sheets=config.documents.cover_sheets,
             own_court=config.documents.own_court,
             catalog_path=config.documents.catalog,

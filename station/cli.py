@@ -385,6 +385,9 @@ def _register_documents() -> None:
         return
     cli.add_command(case_cli, "case")
     cli.add_command(classify_cli, "classify")
+    from station.ocr import ocr_cli
+
+    cli.add_command(ocr_cli, "ocr")
 
 
 _register_documents()

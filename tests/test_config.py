@@ -62,6 +62,6 @@ def test_out_of_range_settings_are_refused(key: str, value: object, named: str) 
 
 def test_settings_file_that_is_not_utf8_is_a_clear_error(tmp_path: Path) -> None:
     site = tmp_path / "site.toml"
-    site.write_bytes(b"[station]\nid = \"\xff\xfe\"\n")
+    site.write_bytes(b'[station]\nid = "\xff\xfe"\n')
     with pytest.raises(ConfigError, match="cannot read settings file"):
         load_config(site)

@@ -23,6 +23,7 @@ from station.ocr._recognise import EngineChoice, OcrPage, recognise_page
 
 #: Files without a believable resolution are read as scanned at this many dpi.
 DEFAULT_DPI = 300.0
+_EXIF_ORIENTATION = 0x0112
 
 
 @dataclass(frozen=True)
@@ -40,8 +41,10 @@ def _read(job: _Job) -> OcrPage:
     decoded = decode_image(raw, DEFAULT_MAX_PIXELS, job.path.name)
     dpi = job.dpi or decoded.dpi or DEFAULT_DPI
     with Image.open(io.BytesIO(raw)) as image:
-        # A JPEG goes into the PDF unchanged; anything else losslessly as PNG.
-        keep = image.format == "JPEG" and image.mode in ("L", "RGB")
+        # A JPEG goes into the PDF unchanged, unless an EXIF orientation would
+        # turn it under the text layer; anything else goes in losslessly as PNG.
+        upright = image.getexif().get(_EXIF_ORIENTATION, 1) == 1
+        keep = image.format == "JPEG" and image.mode in ("L", "RGB") and upright
     data = raw if keep else encode_png(decoded.pixels, dpi)
     return recognise_page(
         decoded.pixels, data, dpi, job.languages, job.timeout_s, job.engine
@@ -64,7 +67,7 @@ def _init_worker() -> None:
     "languages",
     default="chi_sim+eng",
     show_default=True,
-    help="Tesseract language codes; any chi_* picks PP-OCR under auto.",
+    help="Tesseract language codes; with chi_sim, auto reads with PP-OCR.",
 )
 @click.option(
     "--engine",

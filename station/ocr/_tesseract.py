@@ -18,7 +18,13 @@ import pytesseract
 from PIL import Image
 
 from station._errors import StationError
-from station.ocr._model import Box, OcrLine, OcrResult, OcrWord, join_cjk, reading_order
+from station.ocr._model import (
+    Box,
+    OcrLine,
+    OcrResult,
+    OcrWord,
+    tidy,
+)
 from station.ocr._prepare import ocr_grey
 
 log = logging.getLogger(__name__)
@@ -50,7 +56,8 @@ class TesseractEngine:
         started = time.perf_counter()
         tsv = self._run(Image.fromarray(ocr_grey(image)), dpi)
         return OcrResult(
-            lines=reading_order(_lines(tsv)),
+            # Tesseract's own order (block, paragraph, line) follows columns.
+            lines=tuple(_lines(tsv)),
             width=int(image.shape[1]),
             height=int(image.shape[0]),
             engine=self.name,
@@ -111,7 +118,7 @@ def _lines(tsv: str) -> list[OcrLine]:
             max(w.box.x1 for w in words),
             max(w.box.y1 for w in words),
         )
-        text = join_cjk(" ".join(w.text for w in words))
+        text = tidy(" ".join(w.text for w in words))
         chars = sum(len(w.text) for w in words)
         conf = sum(w.confidence * len(w.text) for w in words) / chars
         lines.append(OcrLine(text, box, round(conf, 1), tuple(words)))

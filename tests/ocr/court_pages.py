@@ -124,7 +124,7 @@ def court_page(
     )
 
     small = _font(SANS, pt_to_px(8, dpi))
-    y = height - margin - 3 * small.size
+    y = max(y + small.size, height - margin - 3 * small.size)
     for text in FOOTER:
         draw.text((margin, y), text, font=small, fill=0)
         lines.append(text)
@@ -204,7 +204,8 @@ def _table(
         ("执行标的", "迟延履行利息", "案件受理费", "执行费", "保全费"), 3
     ):
         amount = f"{rng.randint(100, 99999)}.{rng.randint(0, 99):02d}"
-        date = f"{rng.choice((2025, 2026))}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+        month, day = rng.randint(1, 12), rng.randint(1, 28)
+        date = f"{rng.choice((2025, 2026))}-{month:02d}-{day:02d}"
         rows.append((label, amount, date))
     columns = (
         margin,
@@ -340,3 +341,31 @@ def heading_page(dpi: int = 300) -> CourtPage:
     )
     image = _roughen(page, dpi, random.Random(1))
     return CourtPage("heading28pt", image, dpi, (text,), "", ())
+
+
+def text_strip(
+    lines: tuple[str, ...],
+    size_pt: float = 12,
+    dpi: int = 300,
+    serif: bool = True,
+    seal_over: int | None = None,
+    seed: int = 0,
+) -> CourtPage:
+    """A strip of paper with ``lines`` printed left-aligned, scanned roughly.
+
+    ``seal_over`` stamps the red seal over that line, as over a signature date.
+    """
+    font = _font(SERIF if serif else SANS, pt_to_px(size_pt, dpi))
+    step = round(font.size * 1.8)
+    width = round(A4_MM[0] / 25.4 * dpi)
+    margin = round(15 / 25.4 * dpi)
+    page = Image.new("RGB", (width, 2 * margin + step * len(lines)), "white")
+    draw = ImageDraw.Draw(page)
+    for k, text in enumerate(lines):
+        draw.text((margin, margin + k * step), text, font=font, fill=0)
+    rng = random.Random(seed)
+    if seal_over is not None:
+        y = margin + seal_over * step + font.size // 2
+        _seal(page, (margin + 3 * font.size, y), round(step * 1.3), rng)
+    image = _roughen(page, dpi, rng)
+    return CourtPage(f"strip-{seed}", image, dpi, lines, "", ())
