@@ -4,9 +4,9 @@
 ``station classify FILE...`` files OCR text or page images under catalog items. Both
 print JSON Lines so that a shell loop or a test can read them without scraping.
 
-Page images given to ``classify`` are read here with pytesseract, the one call to an
-outside program in this package; it does not yet go through ``station.ocr``, so it
-neither logs Tesseract's output nor applies that package's preparation of the page.
+Page images given to ``classify`` are read with the station's own OCR
+(``station.ocr``), the engine and settings the daemon uses, so that what this
+command says is what the daemon will do.
 """
 
 from __future__ import annotations
@@ -16,9 +16,6 @@ import json
 from pathlib import Path
 
 import click
-import cv2
-import numpy as np
-import pytesseract
 
 from station._errors import StationError
 from station._imageio import decode_image
@@ -29,7 +26,6 @@ from station.documents._classify import Classifier
 #: Suffixes read as OCR text; anything else is decoded as a page image.
 _TEXT_SUFFIXES = (".txt",)
 #: Tesseract's automatic page segmentation, as scripts/eval_classify.py uses it.
-_TESSERACT_CONFIG = "--psm 3"
 #: Resolution pages are brought down to before OCR, and the A4 width used to guess
 #: the resolution of a file that does not declare one.
 _OCR_DPI = 150
@@ -105,23 +101,7 @@ def classify_cli(
 def _pages_of(path: Path) -> list[str]:
     if path.suffix.lower() in _TEXT_SUFFIXES:
         return path.read_text(encoding="utf-8").split("\f")
+    from station.ocr import engine_for
+
     page = decode_image(path)
-    text: str = pytesseract.image_to_string(
-        _for_ocr(page.pixels, page.dpi), lang="chi_sim+eng", config=_TESSERACT_CONFIG
-    )
-    return [text]
-
-
-def _for_ocr(pixels: np.ndarray, dpi: float | None) -> np.ndarray:
-    """The page at about 150 dpi, where Tesseract 5.3 chi_sim reads titles best.
-
-    At 300 dpi bold headings of 20 pt and more come out as Latin garbage: on the
-    labelled set of scripts/eval_classify.py, 25.0 % of documents went to review
-    when read at 300 dpi and 8.9 % at 150 dpi, with body text read as well.
-    """
-    source_dpi = dpi or pixels.shape[1] / _A4_WIDTH_IN
-    if source_dpi <= _OCR_DPI * 1.2:
-        return pixels
-    factor = _OCR_DPI / source_dpi
-    size = (round(pixels.shape[1] * factor), round(pixels.shape[0] * factor))
-    return np.asarray(cv2.resize(pixels, size, interpolation=cv2.INTER_AREA))
+    return [engine_for("chi_sim+eng").recognise(page.pixels, page.dpi or 300.0).text]
