@@ -191,7 +191,13 @@ def run_demo(
                 )
             if keep_running:
                 print(report, flush=True)
-                print("Station running; press Ctrl-C to stop.", flush=True)
+                print(
+                    f"Station running with its broker on 127.0.0.1:{broker.port}; "
+                    "press Ctrl-C to stop. To scan more pages into it, in another "
+                    f"shell: station --set station.data_dir={config.data_dir} scan "
+                    "--feed PAGES...",
+                    flush=True,
+                )
                 with contextlib.suppress(KeyboardInterrupt):
                     station.run(threading.Event())
             return report

@@ -222,7 +222,8 @@ def _describe(record: dict[str, Any]) -> str:
     return (
         f"{record['input']}: skew {record['skew_deg']:+.2f}° "
         f"({'sure' if record['skew_confident'] else 'unsure'}), crop {record['crop']}, "
-        f"{'BLANK' if record['blank'] else 'content'}, {record['dpi']} dpi, "
+        f"{'BLANK' if record['blank'] else 'content'}, {record['dpi']} dpi "
+        f"({record['dpi_source']}), turn {record['orientation']}°, "
         f"{record['ms']:.0f} ms"
     )
 
