@@ -1,7 +1,8 @@
 """Time each stage of the station's main job per page, on the shipped sample pages.
 
 Stages: capture (SANE read through the pnm backend, PNG encode, fsync, row commit),
-decode, clean (deskew, border, blank), OCR (one Tesseract run: text, TSV, PDF page),
+decode, cover-sheet check, clean (border, blank, orientation, deskew), OCR (the
+configured engine, PP-OCRv4 for Chinese, and the page's PDF/A text layer),
 merge (page PDFs into one document), and delivery (publish to a local Mosquitto until
 the reference register's acknowledgement, divided by the pages of the document).
 Peers measured in the same run on the same pages: SANE's own ``scanimage`` for
@@ -80,12 +81,13 @@ def main() -> None:
     rows = [
         ("capture (SANE read + store)", capture_ms, peers["scanimage"], "scanimage"),
         ("decode", station_ms["decode_ms"], [], ""),
-        ("clean (deskew+border+blank)", station_ms["clean_ms"], [], ""),
+        ("cover sheet check (QR)", station_ms.get("cover_ms", []), [], ""),
+        ("clean (border,blank,turn,skew)", station_ms["clean_ms"], [], ""),
         (
-            "OCR (text+TSV+PDF page)",
+            "OCR (PP-OCRv4 + PDF/A page)",
             station_ms["ocr_ms"],
             peers["tesseract"],
-            "tesseract CLI",
+            "tesseract CLI chi_sim+eng pdf",
         ),
         ("merge into document PDF", station_ms["merge_ms"], [], ""),
         ("deliver until acknowledged", station_ms["deliver_ms"], [], ""),
