@@ -29,8 +29,14 @@ def preprocess_files(
         started = time.perf_counter()
         try:
             decoded = decode_image(path, config.capture.max_pixels)
-        except (StationError, OSError) as exc:
-            yield {"input": str(path), "error": getattr(exc, "message", str(exc))}
+        except StationError as exc:
+            yield {"input": str(path), "error": exc.message}
+            continue
+        except FileNotFoundError:
+            yield {"input": str(path), "error": "no such file; check the path"}
+            continue
+        except OSError as exc:
+            yield {"input": str(path), "error": f"cannot read the file: {exc.strerror}"}
             continue
         page_dpi = decoded.dpi or dpi or 300.0
         try:

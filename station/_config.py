@@ -7,6 +7,7 @@ appliance otherwise goes unnoticed until the day it matters.
 from __future__ import annotations
 
 import copy
+import difflib
 import tomllib
 from dataclasses import dataclass
 from importlib import resources
@@ -112,7 +113,12 @@ def _merge(base: dict[str, Any], extra: dict[str, Any], source: str) -> None:
         for key, given in values.items():
             value = given
             if key not in base[section]:
-                raise ConfigError(f"{source}: unknown setting {section}.{key}")
+                close = difflib.get_close_matches(key, list(base[section]), n=1)
+                hint = f"; did you mean {section}.{close[0]}?" if close else ""
+                raise ConfigError(
+                    f"{source}: unknown setting {section}.{key}{hint} (every setting "
+                    "is listed in station/default.toml)"
+                )
             expected = type(base[section][key])
             if expected is float and isinstance(value, int):
                 value = float(value)
