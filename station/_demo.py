@@ -37,11 +37,7 @@ def sample_pages(folder: Path = SAMPLES) -> list[Path]:
     manifest = folder / "MANIFEST.tsv"
     if manifest.exists():
         rows = manifest.read_text("utf-8").splitlines()[1:]
-        return [
-            folder / row.split("\t")[0].split("/", 1)[0] / Path(row.split("\t")[0]).name
-            for row in rows
-            if row.strip()
-        ]
+        return [folder / row.split("\t")[0] for row in rows if row.strip()]
     return sorted(
         p
         for p in folder.rglob("*")

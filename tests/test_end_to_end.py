@@ -169,14 +169,13 @@ def test_refused_login_is_reported_and_keeps_the_document(tmp_path: Path) -> Non
             station.close()
 
 
-@pytest.mark.parametrize("pages", [2])
 def test_blank_only_batch_builds_no_document_and_says_so(
-    config: Config, tmp_path: Path, pages: int
+    config: Config,
 ) -> None:
     station = Station(config)
     station.open(publish=False)
     try:
-        import_files(config, [sample("empty.png")] * pages, source="test")
+        import_files(config, [sample("empty.png")] * 2, source="test")
         assert station.run_until_idle(120, delivered=False)
     finally:
         station.close()

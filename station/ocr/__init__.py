@@ -21,7 +21,6 @@ from station.ocr._recognise import (
     OcrPage,
     choose_engine,
     engine_for,
-    recognise_file,
     recognise_page,
 )
 from station.ocr._tesseract import OcrError, TesseractEngine, tesseract_version
@@ -42,7 +41,6 @@ __all__ = [
     "join_cjk",
     "merge_pdfs",
     "ocr_cli",
-    "recognise_file",
     "recognise_page",
     "searchable_page",
     "tesseract_version",

@@ -51,13 +51,6 @@ def _read(job: _Job) -> OcrPage:
     )
 
 
-def _init_worker() -> None:
-    """One thread per worker process, as the daemon's workers run."""
-    import os
-
-    os.environ["OMP_THREAD_LIMIT"] = "1"
-
-
 @click.command(name="ocr")
 @click.argument(
     "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False)
@@ -118,7 +111,11 @@ def ocr_cli(
     job_list = [_Job(Path(f), languages, engine, dpi, timeout_s) for f in files]
     started = time.perf_counter()
     if jobs > 1 and len(job_list) > 1:
-        with ProcessPoolExecutor(jobs, initializer=_init_worker) as pool:
+        # The daemon's own worker set-up; imported here, as station._worker imports
+        # this package.
+        from station._worker import init_worker
+
+        with ProcessPoolExecutor(jobs, initializer=init_worker) as pool:
             pages = list(pool.map(_read, job_list))
     else:
         pages = [_read(job) for job in job_list]

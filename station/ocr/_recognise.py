@@ -13,15 +13,12 @@ with Tesseract. Engines are created once per process.
 from __future__ import annotations
 
 import functools
-import io
 import logging
 import time
 from dataclasses import dataclass
 from enum import StrEnum
-from pathlib import Path
 
 import numpy as np
-from PIL import Image
 
 from station.ocr._model import OcrEngine, OcrResult
 from station.ocr._tesseract import OcrError, TesseractEngine
@@ -91,20 +88,6 @@ def recognise_page(
     result = engine_for(languages, engine, timeout_s).recognise(pixels, dpi)
     pdf = searchable_page(image_data, result, dpi)
     return page_from(result, pdf, started)
-
-
-def recognise_file(
-    image_path: Path,
-    languages: str,
-    dpi: float,
-    timeout_s: int = 180,
-    engine: str = "auto",
-) -> OcrPage:
-    """Read an image file (as stored by the worker) and make its searchable page."""
-    data = Path(image_path).read_bytes()
-    with Image.open(io.BytesIO(data)) as image:
-        pixels = np.asarray(image.convert("L" if image.mode in ("1", "L") else "RGB"))
-    return recognise_page(pixels, data, dpi, languages, timeout_s, engine)
 
 
 def page_from(result: OcrResult, pdf: bytes, started: float) -> OcrPage:
