@@ -14,11 +14,11 @@ model.
 
 Training pages are drawn here with Pillow: court-style Simplified Chinese
 (judgements, notices), English prose, mixed Chinese and English with numbers and
-dates, ruled tables and forms, book covers and pages with pictures, in Noto
-Sans/Serif CJK, Droid Sans Fallback and DejaVu at 8-60 pt and 150-300 dpi, then
-degraded like scans (skew, blur, noise, bilevel thresholding, JPEG, thin or heavy
-strokes, grey paper, specks). The English
-text is the licence texts in ``/usr/share/common-licenses``; the Chinese is built
+dates, ruled tables and forms, book covers and pages with pictures, slips of a
+few small lines on an empty sheet, in Noto Sans/Serif CJK, Droid Sans Fallback
+and DejaVu at 6-60 pt and 150-300 dpi, then degraded like scans (skew, blur,
+noise, bilevel thresholding, JPEG, thin or heavy strokes, grey paper, specks).
+The English text is the licence texts in ``/usr/share/common-licenses``; the Chinese is built
 from the sentences and the character pool below. With ``--corpus``, real scans from
 the document groups in ``TRAIN_GROUPS`` are added: French and Dutch pages only, so
 that every Chinese and English page of the corpus stays unseen for the evaluation.
@@ -418,7 +418,7 @@ def render_page(
     rng: np.random.Generator, text: Text, kind: str = ""
 ) -> tuple[np.ndarray, float]:
     """Draw one upright page of the given kind (random when empty)."""
-    kinds = ("zh", "zh", "zh", "en", "en", "mixed", "table", "form", "cover")
+    kinds = ("zh", "zh", "zh", "en", "en", "mixed", "table", "form", "cover", "note")
     kind = kind or kinds[rng.integers(len(kinds))]
     dpi = float(rng.choice([150, 200, 240, 300]))
     page = Page(rng, dpi, landscape=rng.random() < 0.12)
@@ -429,8 +429,9 @@ def render_page(
         "table": _write_tables,
         "form": _write_form,
         "cover": _write_cover,
+        "note": _write_note,
     }
-    if kind != "cover" and rng.random() < 0.2:
+    if kind not in ("cover", "note") and rng.random() < 0.2:
         height = page.px(rng.uniform(30, 120))
         page.drawing(page.y, page.y + height)
         page.y += height
@@ -456,6 +457,35 @@ def _write_cover(page: Page, text: Text) -> None:
     small = page.font(ZH_FONTS, rng.uniform(10, 16))
     for _ in range(int(rng.integers(1, 6))):
         page.centred(text.zh(int(rng.integers(3, 14))), small, 1.8)
+
+
+def _write_note(page: Page, text: Text) -> None:
+    """A few short lines of small print on an otherwise empty sheet.
+
+    Separator sheets, slips and remarks look like this: two to six lines of 6-10 pt
+    somewhere on the page, sometimes over the faint stripes a patch-code sheet or
+    a dirty scanner glass leaves.
+    """
+    rng = page.rng
+    if rng.random() < 0.4:
+        step = page.px(rng.uniform(8, 25))
+        grey = page.paper - int(rng.integers(4, 20))
+        for x in range(int(rng.integers(0, step)), page.image.width, step):
+            page.draw.line(
+                [(x, 0), (x, page.image.height)],
+                fill=grey,
+                width=page.px(rng.uniform(1, 5)),
+            )
+    latin = rng.random() < 0.5
+    font = page.font(EN_FONTS if latin else ZH_FONTS, rng.uniform(6, 10))
+    page.y = int(rng.integers(page.y, max(page.y + 1, page.bottom // 2)))
+    left = page.left + int(rng.integers(0, max(1, (page.right - page.left) // 3)))
+    for _ in range(int(rng.integers(2, 7))):
+        words = text.en(int(rng.integers(3, 14))) if latin else text.zh(
+            int(rng.integers(4, 24))
+        )
+        indent = page.px(rng.uniform(0, 15)) if rng.random() < 0.5 else 0
+        page.line(words, font, left + indent, rng.uniform(1.2, 1.6))
 
 
 def _write_judgement(page: Page, text: Text) -> None:

@@ -5,10 +5,13 @@ surround of a lid left open, the dark line of a badly aligned feeder, a printed 
 frame. The cleaner never crops to the text, so a page number near the edge, a column
 far from the text or three words on an empty page stay where they are.
 
-A band must cover most (60 %) of a row or column to be trimmed: a shadow along half
-of one edge stays in the picture, where the blank check ignores it (it touches the
-edge) and OCR sees a dark area. A dark photograph printed to the very edge of a page
-looks like a band and is trimmed as far as it fills most of the page's height.
+A band must cover most (60 %) of a row or column to be trimmed, or, when it runs
+in from a corner (the surround beside a sheet fed askew or placed off the glass),
+at least a sixth of it with nothing but blank paper in the rest: then trimming
+loses no ink. A dark area along the middle of one edge stays in the picture, where
+the blank check ignores it (it touches the edge) and OCR sees a dark area. A dark
+photograph printed to the very edge of a page looks like a band and is trimmed as
+far as it fills most of the page's height.
 """
 
 from __future__ import annotations
@@ -16,9 +19,10 @@ from __future__ import annotations
 import logging
 import math
 
+import cv2
 import numpy as np
 
-from station.preprocess._analysis import Analysis, analyse, mm_to_px
+from station.preprocess._analysis import INK_DARKNESS, Analysis, analyse, mm_to_px
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +34,14 @@ _DARK_SHARE = 0.7
 #: about a third at most; a tilted page's wedge of surround is trimmed while it
 #: covers most of the row.
 _BAND_SHARE = 0.6
+
+#: A row or column less dark than ``_BAND_SHARE`` is still part of a band when this
+#: share of it is dark from a corner and the rest holds no ink.
+_CORNER_BAND_SHARE = 0.15
+
+#: Ink pixels a row or column of a corner band may hold outside the band (mm): the
+#: blurred end of the band itself.
+_CORNER_INK_MM = 1.5
 
 #: Width of a light line the scanner may leave outside the dark surround.
 _LEAD_MM = 1.5
@@ -65,11 +77,20 @@ def border_box(page: Analysis) -> tuple[int, int, int, int]:
     top, bottom, left, right = 0, height, 0, width
     lead = round(page.px(_LEAD_MM))
 
+    marked = (page.darkness >= INK_DARKNESS) | dark
+    reach = math.ceil(page.px(_EDGE_MARGIN_MM)) + 1
+    tolerance = page.px(_CORNER_INK_MM)
     for _ in range(3):
         before = (top, bottom, left, right)
-        rows = dark[top:bottom, left:right].mean(axis=1)
+        window = dark[top:bottom, left:right]
+        rows = _band_rows(
+            window, marked[top:bottom, left:right], lead, tolerance, reach
+        )
         top, bottom = _trim(rows, top, lead)
-        cols = dark[top:bottom, left:right].mean(axis=0)
+        window = dark[top:bottom, left:right]
+        cols = _band_rows(
+            window.T, marked[top:bottom, left:right].T, lead, tolerance, reach
+        )
         left, right = _trim(cols, left, lead)
         if (top, bottom, left, right) == before:
             break
@@ -108,6 +129,31 @@ def to_input_box(
     if right <= left or bottom <= top:
         return (0, 0, width, height)
     return (left, top, right - left, bottom - top)
+
+
+def _band_rows(
+    dark: np.ndarray, marked: np.ndarray, lead: int, tolerance: float, reach: int
+) -> np.ndarray:
+    """Return per row a band share: its dark share, or 1 for a clean corner band.
+
+    A row is a corner band when its dark pixels form one run of at least
+    ``_CORNER_BAND_SHARE`` of it from one of its ends (a corner of the page, with
+    the rows before it; a light lead of ``lead`` pixels allowed) and no row within
+    ``reach`` of it holds more than ``tolerance`` marked pixels (ink or dark)
+    outside such a run: the margin trimmed past a band's end must not reach ink.
+    """
+    length = dark.shape[1]
+    share = dark.mean(axis=1)
+    count = dark.sum(axis=1)
+    first = np.argmax(dark, axis=1)
+    last = length - 1 - np.argmax(dark[:, ::-1], axis=1)
+    run = (count > 0) & (last - first + 1 == count)
+    run &= (first <= lead) | (last >= length - 1 - lead)
+    outside = marked.sum(axis=1) - np.where(run, count, 0)
+    dirty = (outside > tolerance).astype(np.uint8)
+    near_dirty = cv2.dilate(dirty[:, np.newaxis], np.ones((2 * reach + 1, 1), np.uint8))
+    corner = run & (count >= _CORNER_BAND_SHARE * length) & (near_dirty[:, 0] == 0)
+    return np.where(corner, 1.0, share)
 
 
 def _trim(share: np.ndarray, offset: int, lead: int) -> tuple[int, int]:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import cv2
@@ -42,6 +43,11 @@ from station.preprocess._skew import SkewEstimate, skew_of
 log = logging.getLogger(__name__)
 
 
+#: A second opinion on a page's orientation: given the page (its border trimmed)
+#: and its dpi, the clockwise turn that makes it upright, and whether it is sure.
+OrientationCheck = Callable[[np.ndarray, float], OrientationEstimate]
+
+
 @dataclass(frozen=True)
 class CleanSettings:
     """What the cleaner does to a page.
@@ -58,6 +64,10 @@ class CleanSettings:
             rotation softens the page.
         orient: turn pages fed sideways or upside down upright.
         min_orientation_confidence: below it the page is not turned but flagged.
+        orientation_check: a slower second opinion asked only about the pages the
+            network is unsure of (the station passes one that reads text lines
+            with its OCR engine); its confident answer is taken, otherwise the
+            page is flagged. ``None`` flags them straight away.
     """
 
     deskew: bool = True
@@ -67,6 +77,7 @@ class CleanSettings:
     min_rotate_deg: float = 0.1
     orient: bool = True
     min_orientation_confidence: float = DEFAULT_MIN_CONFIDENCE
+    orientation_check: OrientationCheck | None = None
 
 
 @dataclass(frozen=True)
@@ -92,6 +103,8 @@ class CleanResult:
         orientation_confidence: the model's confidence in its answer, 0 to 1.
         orientation_confident: False when the page was left as fed for review.
         orientation_reason: ``"ok"``, ``"no text"``, ``"unsure: …"``.
+        orientation_by: ``"network"``, or ``"check"`` when the second opinion
+            decided (it is asked only when the network is unsure).
     """
 
     image: np.ndarray
@@ -106,6 +119,7 @@ class CleanResult:
     orientation_confidence: float = 0.0
     orientation_confident: bool = False
     orientation_reason: str = "not asked"
+    orientation_by: str = "network"
 
 
 def clean_page(
@@ -132,8 +146,16 @@ def clean_page(
     x, y, w, h = crop
     image = pixels[y : y + h, x : x + w]
     turn = OrientationEstimate(0, 0.0, False, "not asked", 0.0)
+    decided_by = "network"
     if settings.orient and not verdict.blank:
-        turn = estimate_orientation(image, dpi, settings.min_orientation_confidence)
+        turn = estimate_orientation(
+            image, dpi, settings.min_orientation_confidence, page=region
+        )
+        if not turn.confident and settings.orientation_check is not None:
+            second = settings.orientation_check(image, dpi)
+            log.debug("network unsure (%s); second opinion %s", turn.reason, second)
+            if second.confident:
+                turn, decided_by = second, "check"
     if turn.confident and turn.degrees:
         image = np.ascontiguousarray(np.rot90(image, k=-turn.degrees // 90))
         region = analyse(image, dpi)
@@ -167,6 +189,7 @@ def clean_page(
         orientation_confidence=turn.confidence,
         orientation_confident=turn.confident,
         orientation_reason=turn.reason,
+        orientation_by=decided_by,
     )
 
 

@@ -71,6 +71,45 @@ def test_black_bars_printed_on_the_page_are_content():
     assert h >= height - pages.px(2.0, 300)
 
 
+def _corner_block(page: np.ndarray, top: int, width_mm: float, height_share: float):
+    """Paint a dark block along the left edge from row ``top``, of a share of the height."""
+    out = page.copy()
+    out[top : top + round(page.shape[0] * height_share), : pages.px(width_mm, 300)] = 10
+    return out
+
+
+def test_surround_running_in_from_a_corner_is_trimmed_and_every_word_kept():
+    """A sheet placed off the glass: dark surround down 45 % of the left edge."""
+    plain, words = pages.words_page(300, ("原告", "被告", "第三人"))
+    page = _corner_block(plain, 0, 15.0, 0.45)
+
+    x, y, w, h = find_border(page, 300)
+
+    assert pages.px(15.0, 300) <= x <= pages.px(16.5, 300), (x, y, w, h)
+    assert (y, y + h, x + w) == (0, page.shape[0], page.shape[1])
+    for word in words:
+        assert _inside(word, (x, y, w, h))
+
+
+def test_dark_block_along_the_middle_of_an_edge_is_kept():
+    """Not from a corner: a picture or a shadow, never trimmed as a band."""
+    plain, _ = pages.words_page(300, ("原告",))
+    page = _corner_block(plain, 900, 15.0, 0.45)
+
+    assert find_border(page, 300) == (0, 0, page.shape[1], page.shape[0])
+
+
+def test_corner_block_is_kept_where_its_columns_hold_ink():
+    """Trimming the whole block would cut the mark printed below it, 4-12 mm in."""
+    plain, _ = pages.words_page(300, ("原告",))
+    page = _corner_block(plain, 0, 15.0, 0.45)
+    page[3000:3040, pages.px(4, 300) : pages.px(12, 300)] = 30
+
+    x, _, _, _ = find_border(page, 300)
+
+    assert x <= pages.px(4, 300), "only the block's columns left of the mark may go"
+
+
 def test_page_without_border_is_not_cropped():
     page = pages.corpus_page("ocrmypdf/epson.png")
 
