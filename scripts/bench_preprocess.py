@@ -14,8 +14,8 @@ to the station's.
 
 What each tool's time covers differs, and the table says so:
 
-- station: ``clean_page`` from a decoded array (border, blank check, skew and the
-  rotation of the full page);
+- station: ``clean_page`` from a decoded array (border, blank check, orientation,
+  skew and the rotation of the full page);
 - deskew 1.6.1 and jdeskew 0.4.2: the angle only, from a decoded grey array;
 - unpaper: a whole run of the program on a PGM in ``/dev/shm`` (decode, its default
   filters, deskew, border, encode), with ``--deskew-scan-range 15``;
@@ -97,7 +97,7 @@ def main() -> int:
 
     tallies = {
         "station clean_page": _run(
-            cases, _station, args.repeat, "border+blank+skew+rotate"
+            cases, _station, args.repeat, "border+blank+orient+skew+rotate"
         ),
         "station, colour page": _run(
             cases, _station_rgb, args.repeat, "same, H×W×3 input"

@@ -9,14 +9,17 @@ Every Chinese and English page of the corpus that is a real, non-blank scan (plu
 the Latin pages in other languages whose groups were not used for training) is
 judged upright and turned by 90, 180 and 270 degrees, as are the corpus's rotated
 synthetic controls as they are and freshly drawn pages: the two upright-Chinese
-cases (ten 12 pt lines; a mixed Chinese and English page) and ``--synthetic``
-pages from the training generator with a seed it never trains on.
+cases (ten 12 pt lines; a mixed Chinese and English page), the same ten lines
+set in vertical columns, and ``--synthetic`` pages from the training generator
+with a seed it never trains on.
 
 Printed: accuracy per language and turn (right, wrong and flagged counts), the
 confusion matrix, the share flagged for review, the median time per page of the
 station's estimate (cutting windows, running the network, and both), how the
 share of confident mistakes and of flagged pages moves with the confidence
-threshold, and the same page set read by ``tesseract --psm 0`` for comparison.
+threshold, the same page set read by ``tesseract --psm 0`` for comparison, and
+the station's final answers: the network's where it is sure and, on the pages it
+flags, the second opinion the cleaner asks of PP-OCRv4 (``--no-check`` skips it).
 """
 
 from __future__ import annotations
@@ -52,6 +55,7 @@ from train_orientation import (  # noqa: E402
     render_page,
 )
 
+from station._worker import check_orientation_by_text  # noqa: E402
 from station.preprocess._analysis import analyse  # noqa: E402
 from station.preprocess._orientation import (  # noqa: E402
     DEFAULT_MIN_CONFIDENCE,
@@ -118,6 +122,15 @@ class Verdict:
     tesseract: int | None = None
     tesseract_conf: float = 0.0
     tesseract_ms: float = 0.0
+    checked: int | None = None
+    checked_ms: float = 0.0
+
+    @property
+    def station(self) -> int | None:
+        """The cleaner's answer: the network's when sure, else the check's, if sure."""
+        if self.confident:
+            return self.best
+        return self.checked
 
 
 def corpus_pages(corpus: Path) -> list[TestPage]:
@@ -159,6 +172,23 @@ def drawn_lines(lines: tuple[str, ...], pt: float, dpi: float) -> np.ndarray:
     return np.asarray(image)
 
 
+def drawn_columns(text: str, pt: float, dpi: float) -> np.ndarray:
+    """Draw Chinese in vertical columns, right to left, on an A4 sheet at ``dpi``."""
+    size = (round(210 * dpi / 25.4), round(297 * dpi / 25.4))
+    image = Image.new("L", size, 245)
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.truetype(FONT_SC[0], round(pt * dpi / 72), index=FONT_SC[1])
+    margin = round(25 * dpi / 25.4)
+    x, y, used = size[0] - margin - font.size, margin, 0
+    while x > margin and used < len(text):
+        draw.text((x, y), text[used], 20, font)
+        used += 1
+        y += round(font.size * 1.1)
+        if y > size[1] - margin - font.size:
+            x, y = x - round(font.size * 1.8), margin
+    return np.asarray(image)
+
+
 def synthetic_pages(count: int, seed: int) -> list[TestPage]:
     """The upright-Chinese cases and ``count`` generated, scan-degraded pages."""
     pages = [
@@ -173,6 +203,13 @@ def synthetic_pages(count: int, seed: int) -> list[TestPage]:
             "c11-mixed",
             "synthetic",
             drawn_lines(MIXED_LINES, 11, 300),
+            300.0,
+            real=False,
+        ),
+        TestPage(
+            "vertical-columns",
+            "synthetic",
+            drawn_columns("".join(C11_LINES), 12, 300),
             300.0,
             real=False,
         ),
@@ -439,6 +476,45 @@ def _tesseract(verdicts: list[Verdict], threshold: float) -> None:
         print(f"  {language:<12} station {s}/{len(group)}, tesseract {t}/{len(group)}")
 
 
+def _with_check(verdicts: list[Verdict]) -> None:
+    print(
+        "\nThe station's answer: the network's when sure, PP-OCRv4's check on the"
+        " pages it flags"
+    )
+    print(
+        f"  {'language':<12}{'pages':>7}{'right':>7}{'wrong':>7}{'unsure':>8}"
+        f"{'right %':>9}{'checked':>9}"
+    )
+    groups: dict[str, list[Verdict]] = defaultdict(list)
+    for v in verdicts:
+        groups[v.page.language].append(v)
+        if v.page.language in ("chi_sim", "eng"):
+            groups["chi_sim+eng"].append(v)
+    groups["ALL"] = verdicts
+    for language, group in sorted(groups.items()):
+        right = sum(v.station == v.expected for v in group)
+        unsure = sum(v.station is None for v in group)
+        wrong = len(group) - right - unsure
+        checked = sum(not v.confident for v in group)
+        print(
+            f"  {language:<12}{len(group):>7}{right:>7}{wrong:>7}{unsure:>8}"
+            f"{100 * right / len(group):>8.1f}%{checked:>9}"
+        )
+    for v in verdicts:
+        if not v.confident:
+            said = "unsure" if v.checked is None else f"{v.checked}"
+            mark = "right" if v.checked == v.expected else "NOT right"
+            print(
+                f"  checked: {v.page.name} turned {v.turn_deg}: {said}, expected "
+                f"{v.expected} ({mark}, {v.checked_ms:.0f} ms)"
+            )
+    times = [v.checked_ms for v in verdicts if not v.confident and v.checked_ms]
+    if times:
+        print(
+            f"  check time per flagged page: median {statistics.median(times):.0f} ms"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, required=True)
@@ -446,6 +522,12 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=20261204)
     parser.add_argument("--tesseract", choices=("real", "all", "none"), default="real")
     parser.add_argument("--tesseract-threshold", type=float, default=14.0)
+    parser.add_argument(
+        "--no-check",
+        dest="check",
+        action="store_false",
+        help="do not ask the second opinion (PP-OCRv4) about flagged pages",
+    )
     parser.add_argument("--min-confidence", type=float, default=DEFAULT_MIN_CONFIDENCE)
     args = parser.parse_args()
 
@@ -471,7 +553,17 @@ def main() -> None:
                 verdict.tesseract = answer
                 verdict.tesseract_conf = confidence
                 verdict.tesseract_ms = ms
+    if args.check:
+        for verdict in verdicts:
+            if not verdict.confident:
+                page = verdict.page
+                gray = turn(page.gray, (verdict.turn_deg - page.turn_deg) % 360)
+                second = check_orientation_by_text(gray, page.dpi)
+                verdict.checked = second.degrees if second.confident else None
+                verdict.checked_ms = second.ms
     report(verdicts, args.min_confidence, args.tesseract_threshold)
+    if args.check:
+        _with_check(verdicts)
 
 
 if __name__ == "__main__":

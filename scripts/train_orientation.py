@@ -15,10 +15,11 @@ model.
 Training pages are drawn here with Pillow: court-style Simplified Chinese
 (judgements, notices), English prose, mixed Chinese and English with numbers and
 dates, ruled tables and forms, book covers and pages with pictures, slips of a
-few small lines on an empty sheet, in Noto Sans/Serif CJK, Droid Sans Fallback
-and DejaVu at 6-60 pt and 150-300 dpi, then degraded like scans (skew, blur,
-noise, bilevel thresholding, JPEG, thin or heavy strokes, grey paper, specks).
-The English text is the licence texts in ``/usr/share/common-licenses``; the Chinese is built
+few small lines on an empty sheet, Chinese set in vertical columns, in Noto
+Sans/Serif CJK, Droid Sans Fallback and DejaVu at 6-60 pt and 150-300 dpi, then
+degraded like scans (skew, blur, noise, bilevel thresholding, JPEG, thin or heavy
+strokes, grey paper, specks). The English text is the licence texts in
+``/usr/share/common-licenses``; the Chinese is built
 from the sentences and the character pool below. With ``--corpus``, real scans from
 the document groups in ``TRAIN_GROUPS`` are added: French and Dutch pages only, so
 that every Chinese and English page of the corpus stays unseen for the evaluation.
@@ -418,7 +419,10 @@ def render_page(
     rng: np.random.Generator, text: Text, kind: str = ""
 ) -> tuple[np.ndarray, float]:
     """Draw one upright page of the given kind (random when empty)."""
-    kinds = ("zh", "zh", "zh", "en", "en", "mixed", "table", "form", "cover", "note")
+    kinds = (
+        *("zh", "zh", "zh", "en", "en", "mixed", "table", "form", "cover", "note"),
+        "vertical",
+    )
     kind = kind or kinds[rng.integers(len(kinds))]
     dpi = float(rng.choice([150, 200, 240, 300]))
     page = Page(rng, dpi, landscape=rng.random() < 0.12)
@@ -430,8 +434,9 @@ def render_page(
         "form": _write_form,
         "cover": _write_cover,
         "note": _write_note,
+        "vertical": _write_vertical,
     }
-    if kind not in ("cover", "note") and rng.random() < 0.2:
+    if kind not in ("cover", "note", "vertical") and rng.random() < 0.2:
         height = page.px(rng.uniform(30, 120))
         page.drawing(page.y, page.y + height)
         page.y += height
@@ -481,11 +486,38 @@ def _write_note(page: Page, text: Text) -> None:
     page.y = int(rng.integers(page.y, max(page.y + 1, page.bottom // 2)))
     left = page.left + int(rng.integers(0, max(1, (page.right - page.left) // 3)))
     for _ in range(int(rng.integers(2, 7))):
-        words = text.en(int(rng.integers(3, 14))) if latin else text.zh(
-            int(rng.integers(4, 24))
+        words = (
+            text.en(int(rng.integers(3, 14)))
+            if latin
+            else text.zh(int(rng.integers(4, 24)))
         )
         indent = page.px(rng.uniform(0, 15)) if rng.random() < 0.5 else 0
         page.line(words, font, left + indent, rng.uniform(1.2, 1.6))
+
+
+def _write_vertical(page: Page, text: Text) -> None:
+    """Chinese in vertical columns, read top to bottom and right to left.
+
+    Old registers, certificates and book pages are set this way; the characters
+    stand upright while the lines run down the page, so the network must judge
+    the characters and not the direction of the lines.
+    """
+    rng = page.rng
+    font = page.font(ZH_FONTS, rng.uniform(9, 18))
+    step = round(font.size * rng.uniform(1.0, 1.25))
+    pitch = round(font.size * rng.uniform(1.5, 2.4))
+    x = page.right - font.size
+    words = text.zh(4000)
+    used = 0
+    while x >= page.left:
+        y = page.y
+        while y + font.size <= page.bottom and used < len(words):
+            page.draw.text((x, y), words[used], fill=page.ink, font=font)
+            y += step
+            used += 1
+        x -= pitch
+        if rng.random() < 0.02:
+            break
 
 
 def _write_judgement(page: Page, text: Text) -> None:

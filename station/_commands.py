@@ -11,6 +11,7 @@ from typing import Any
 from station._config import Config
 from station._errors import ConfigError, StationError
 from station._imageio import decode_image, encode_png, write_durably
+from station._worker import check_orientation_by_text
 from station.documents import Receipt, ReceiptDocument, load_catalog
 from station.preprocess import CleanSettings, clean_page
 from station.queue import Batch, Document, Outbox, Page, open_database
@@ -24,6 +25,9 @@ def preprocess_files(
         deskew=config.preprocess.deskew,
         crop_border=config.preprocess.crop_border,
         detect_blank=config.preprocess.detect_blank,
+        orientation_check=(
+            check_orientation_by_text if config.preprocess.orientation_check else None
+        ),
     )
     for path in files:
         started = time.perf_counter()
@@ -54,6 +58,7 @@ def preprocess_files(
             "orientation": result.orientation,
             "orientation_confidence": round(result.orientation_confidence, 3),
             "orientation_confident": result.orientation_confident,
+            "orientation_by": result.orientation_by,
             "dpi": page_dpi,
             "dpi_source": "file" if decoded.dpi else ("option" if dpi else "assumed"),
             "ms": round((time.perf_counter() - started) * 1000.0, 1),

@@ -33,6 +33,7 @@ class PreprocessConfig:
     deskew: bool
     crop_border: bool
     detect_blank: bool
+    orientation_check: bool
 
 
 @dataclass(frozen=True)

@@ -104,6 +104,7 @@ def _page(page: Page) -> dict[str, Any]:
                 "op": "turn",
                 "clockwise_deg": page.orientation,
                 "confidence": page.orientation_confidence,
+                "decided_by": page.orientation_by,
             }
         )
     if page.skew_confident and page.skew_deg:
@@ -123,6 +124,7 @@ def _page(page: Page) -> dict[str, Any]:
         "blank_score": page.blank_score,
         "orientation": page.orientation,
         "orientation_confidence": page.orientation_confidence,
+        "orientation_by": page.orientation_by,
         "transforms": transforms,
         "flags": [f for f in page.flags.split(",") if f],
         "problems": json.loads(page.problems or "[]"),

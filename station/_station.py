@@ -243,6 +243,7 @@ class Station:
             deskew=config.preprocess.deskew,
             crop_border=config.preprocess.crop_border,
             detect_blank=config.preprocess.detect_blank,
+            orientation_check=config.preprocess.orientation_check,
             ocr_engine=config.ocr.engine,
             cover_sheets=config.documents.cover_sheets,
             own_court=config.documents.own_court,
@@ -311,6 +312,7 @@ class Station:
             "ocr_engine",
             "orientation",
             "orientation_confidence",
+            "orientation_by",
         ):
             values[name] = getattr(outcome, name)
         if outcome.crop is not None:

@@ -26,8 +26,8 @@ from PIL import Image
 from station._errors import StationError
 from station._imageio import decode_image, write_durably
 from station.documents import Catalog
-from station.ocr import recognise_page
-from station.preprocess import CleanSettings, clean_page
+from station.ocr import read_orientation, recognise_page
+from station.preprocess import CleanSettings, OrientationEstimate, clean_page
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +50,7 @@ class PageJob:
     deskew: bool = True
     crop_border: bool = True
     detect_blank: bool = True
+    orientation_check: bool = True
     ocr_engine: str = "auto"  # "auto", "rapidocr" or "tesseract"
     cover_sheets: bool = True
     own_court: str = "豫1330"
@@ -80,6 +81,7 @@ class PageOutcome:
     problems: tuple[str, ...] = ()
     orientation: int | None = None  # clockwise turn applied, degrees
     orientation_confidence: float | None = None
+    orientation_by: str | None = None  # "network" or "check"
 
 
 def init_worker() -> None:
@@ -122,6 +124,23 @@ def process_page(job: PageJob) -> PageOutcome:
         return PageOutcome(job.page_id, "failed", error=exc.message)
 
 
+def check_orientation_by_text(page: np.ndarray, dpi: float) -> OrientationEstimate:
+    """Ask PP-OCRv4 which way up a page is, for pages the network is unsure of.
+
+    The check never fails a page: when it cannot run (the OCR models are
+    missing, the page defeats it) the page stays flagged for review.
+    """
+    try:
+        found = read_orientation(page, dpi)
+    except StationError as exc:
+        log.warning("orientation check by text could not run: %s", exc.message)
+        return OrientationEstimate(0, 0.0, False, "check failed", 0.0)
+    reason = found.reason if not found.confident else f"ok, {found.lines} text lines"
+    return OrientationEstimate(
+        found.degrees, found.confidence, found.confident, reason, found.ms
+    )
+
+
 def _process(job: PageJob) -> PageOutcome:
     timings: dict[str, float] = {}
     started = time.perf_counter()
@@ -147,7 +166,10 @@ def _process(job: PageJob) -> PageOutcome:
         flags.append("low_dpi")
 
     settings = CleanSettings(
-        deskew=job.deskew, crop_border=job.crop_border, detect_blank=job.detect_blank
+        deskew=job.deskew,
+        crop_border=job.crop_border,
+        detect_blank=job.detect_blank,
+        orientation_check=check_orientation_by_text if job.orientation_check else None,
     )
     cleaned = clean_page(decoded.pixels, float(dpi), settings)
     timings["clean_ms"] = round(cleaned.ms, 1)
@@ -166,6 +188,7 @@ def _process(job: PageJob) -> PageOutcome:
         "blank_score": round(float(cleaned.blank_score), 5),
         "orientation": cleaned.orientation,
         "orientation_confidence": round(cleaned.orientation_confidence, 3),
+        "orientation_by": cleaned.orientation_by,
     }
     if cleaned.blank:
         return PageOutcome(

@@ -73,10 +73,15 @@ class RapidSettings:
 
 
 @dataclass(frozen=True)
-class _Quad:
-    """A detected line: four corners (tl, tr, br, bl) in page pixels."""
+class Quad:
+    """A detected line: four corners (tl, tr, br, bl) in page pixels.
+
+    ``score`` is DB's mean probability over the line's core, 0-1: how sure the
+    detector is that this is text.
+    """
 
     points: np.ndarray
+    score: float = 1.0
 
 
 def model_dir() -> Path:
@@ -122,7 +127,28 @@ class RapidEngine:
             ms=(time.perf_counter() - started) * 1000.0,
         )
 
-    def _detect_tile(self, grey: np.ndarray, tile: Tile) -> list[_Quad]:
+    def detect_lines(self, grey: np.ndarray, scale: float) -> list[Quad]:
+        """Text lines DB finds in ``grey`` shrunk by ``scale``, in ``grey``'s pixels.
+
+        One detection pass, without the second pass at a better scale that
+        ``recognise`` makes: for callers that choose their own scale.
+        """
+        return self._detect(grey, scale)[0]
+
+    def read_characters(self, crops: list[np.ndarray]) -> list[list[tuple[str, float]]]:
+        """Read line images as one batch: each one's characters and probabilities.
+
+        The recogniser's greedy reading without spaces restored or text tidied,
+        for callers that weigh its evidence rather than use its text. Lines of
+        similar length batch best.
+        """
+        probs, widths, _ = self._run_recogniser(crops)
+        return [
+            [(char, p) for char, p, _ in self._greedy(probs[k, : -(-w // REC_STRIDE)])]
+            for k, w in enumerate(widths)
+        ]
+
+    def _detect_tile(self, grey: np.ndarray, tile: Tile) -> list[Quad]:
         band = grey[tile.top : tile.bottom]
         height, width = band.shape
         scale = min(1.0, (self.settings.det_megapixels * 1e6 / (height * width)) ** 0.5)
@@ -161,7 +187,7 @@ class RapidEngine:
             return scale * high * 0.7 / glyph_px
         return scale
 
-    def _detect(self, grey: np.ndarray, scale: float) -> tuple[list[_Quad], float]:
+    def _detect(self, grey: np.ndarray, scale: float) -> tuple[list[Quad], float]:
         """Run DB detection at ``scale``; also return the median line height there."""
         height, width = grey.shape
         det_h = max(32, round(height * scale / 32) * 32)
@@ -177,8 +203,8 @@ class RapidEngine:
             quad.points[:, 1] *= sy
         return quads, float(np.median(heights)) if heights else 0.0
 
-    def _read_lines(self, grey: np.ndarray, quads: list[_Quad]) -> list[OcrLine]:
-        crops = [_crop(grey, quad) for quad in quads]
+    def _read_lines(self, grey: np.ndarray, quads: list[Quad]) -> list[OcrLine]:
+        crops = [crop_line(grey, quad) for quad in quads]
         order = sorted(
             range(len(crops)), key=lambda i: crops[i].shape[1] / crops[i].shape[0]
         )
@@ -197,26 +223,46 @@ class RapidEngine:
             and line.confidence >= self.settings.min_confidence
         ]
 
-    def _recognise(self, crops: list[np.ndarray], quads: list[_Quad]) -> list[OcrLine]:
+    def _recognise(self, crops: list[np.ndarray], quads: list[Quad]) -> list[OcrLine]:
         """Recognise a batch of line images padded to the widest one."""
-        widths = [max(1, round(c.shape[1] * REC_HEIGHT / c.shape[0])) for c in crops]
-        batch_w = max(*widths, REC_HEIGHT * 320 // 48)
-        tensor = np.zeros((len(crops), 3, REC_HEIGHT, batch_w), dtype=np.float32)
-        blank_columns = []
-        for k, (crop, w) in enumerate(zip(crops, widths, strict=True)):
-            resized = cv2.resize(crop, (w, REC_HEIGHT), interpolation=cv2.INTER_LINEAR)
-            tensor[k, :, :, :w] = resized.astype(np.float32) / 127.5 - 1.0
-            blank_columns.append(_blank_columns(resized))
-        probs = self._rec.run(None, {self._rec.get_inputs()[0].name: tensor})[0]
+        probs, widths, resized = self._run_recogniser(crops)
         return [
-            self._decode(probs[k], widths[k], quads[k], blank_columns[k])
+            self._decode(probs[k], widths[k], quads[k], _blank_columns(resized[k]))
             for k in range(len(crops))
         ]
 
+    def _run_recogniser(
+        self, crops: list[np.ndarray]
+    ) -> tuple[np.ndarray, list[int], list[np.ndarray]]:
+        """Class probabilities of line images padded to the widest one.
+
+        Also returns each line's width at the model's height, and the line
+        images at that size.
+        """
+        widths = [max(1, round(c.shape[1] * REC_HEIGHT / c.shape[0])) for c in crops]
+        batch_w = max(*widths, REC_HEIGHT * 320 // 48)
+        tensor = np.zeros((len(crops), 3, REC_HEIGHT, batch_w), dtype=np.float32)
+        resized_lines = []
+        for k, (crop, w) in enumerate(zip(crops, widths, strict=True)):
+            resized = cv2.resize(crop, (w, REC_HEIGHT), interpolation=cv2.INTER_LINEAR)
+            tensor[k, :, :, :w] = resized.astype(np.float32) / 127.5 - 1.0
+            resized_lines.append(resized)
+        probs = self._rec.run(None, {self._rec.get_inputs()[0].name: tensor})[0]
+        return probs, widths, resized_lines
+
     def _decode(
-        self, probs: np.ndarray, width_px: int, quad: _Quad, blank: np.ndarray
+        self, probs: np.ndarray, width_px: int, quad: Quad, blank: np.ndarray
     ) -> OcrLine:
         """Greedy CTC decoding, with each character's column kept for its box."""
+        chars = _restore_spaces(self._greedy(probs), blank)
+        box = _aabb(quad.points)
+        text = tidy("".join(c for c, _, _ in chars)).strip()
+        mean = 100.0 * float(np.mean([p for _, p, _ in chars])) if chars else 0.0
+        words = _words(chars, box, width_px)
+        return OcrLine(text=text, box=box, confidence=round(mean, 1), words=words)
+
+    def _greedy(self, probs: np.ndarray) -> list[tuple[str, float, int]]:
+        """Best class per column, repeats and blanks dropped: (char, prob, column)."""
         best = probs.argmax(axis=1)
         conf = probs.max(axis=1)
         chars: list[tuple[str, float, int]] = []
@@ -225,12 +271,7 @@ class RapidEngine:
             if index not in (previous, 0) and index < len(self._alphabet):
                 chars.append((self._alphabet[index], float(conf[step]), step))
             previous = index
-        chars = _restore_spaces(chars, blank)
-        box = _aabb(quad.points)
-        text = tidy("".join(c for c, _, _ in chars)).strip()
-        mean = 100.0 * float(np.mean([p for _, p, _ in chars])) if chars else 0.0
-        words = _words(chars, box, width_px)
-        return OcrLine(text=text, box=box, confidence=round(mean, 1), words=words)
+        return chars
 
 
 #: A blank run at least this share of the line height between a Chinese character
@@ -329,7 +370,7 @@ def _session(path: Path, threads: int) -> _Session:
 
 def _boxes_from_map(
     prob: np.ndarray, box_threshold: float
-) -> tuple[list[_Quad], list[float]]:
+) -> tuple[list[Quad], list[float]]:
     """Text lines from DB's probability map, grown back to the ink they cover.
 
     DB marks a shrunk core of each line; a core of area A and perimeter L is grown
@@ -345,13 +386,14 @@ def _boxes_from_map(
         x, y, bw, bh = cv2.boundingRect(contour)
         core = np.zeros((bh, bw), np.uint8)
         cv2.drawContours(core, [contour - (x, y)], -1, 1, thickness=-1)
-        if cv2.mean(prob[y : y + bh, x : x + bw], core)[0] < box_threshold:
+        score = cv2.mean(prob[y : y + bh, x : x + bw], core)[0]
+        if score < box_threshold:
             continue
         grow = 1.6 * w * h / (2 * (w + h))
         rect = ((cx, cy), (w + 2 * grow, h + 2 * grow), angle)
         if min(rect[1]) < 5:
             continue
-        quads.append(_Quad(_order(cv2.boxPoints(rect))))
+        quads.append(Quad(_order(cv2.boxPoints(rect)), score))
         heights.append(min(rect[1]))
     return quads, heights
 
@@ -364,9 +406,9 @@ def _order(points: np.ndarray) -> np.ndarray:
     return np.array([left[0], right[0], right[1], left[1]], dtype=np.float32)
 
 
-def _dedupe(quads: list[_Quad]) -> list[_Quad]:
+def _dedupe(quads: list[Quad]) -> list[Quad]:
     """Drop a line found twice where two bands overlap."""
-    kept: list[_Quad] = []
+    kept: list[Quad] = []
     for quad in quads:
         box = _aabb(quad.points)
         if not any(_iou(box, _aabb(other.points)) > 0.5 for other in kept):
@@ -392,7 +434,7 @@ def _aabb(points: np.ndarray) -> Box:
     )
 
 
-def _crop(grey: np.ndarray, quad: _Quad) -> np.ndarray:
+def crop_line(grey: np.ndarray, quad: Quad) -> np.ndarray:
     """The line straightened out of the page; a tall narrow box is read sideways."""
     tl, tr, br, bl = quad.points
     width = max(1, round(max(np.linalg.norm(tr - tl), np.linalg.norm(br - bl))))

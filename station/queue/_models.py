@@ -102,6 +102,7 @@ class Page(BaseModel):
     blank_score = peewee.FloatField(null=True)
     orientation = peewee.IntegerField(null=True)  # clockwise turn applied, degrees
     orientation_confidence = peewee.FloatField(null=True)
+    orientation_by = peewee.CharField(null=True)  # "network" or "check"
     flags = peewee.CharField(default="")  # comma-separated doubts, e.g. low_dpi
     clean_path = peewee.CharField(null=True)
     clean_sha256 = peewee.CharField(null=True, max_length=64)

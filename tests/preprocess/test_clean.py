@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from station._errors import ImageError
+from station._worker import check_orientation_by_text
 from station.preprocess import CleanSettings, clean_page, estimate_skew
 
 from . import pages
@@ -106,3 +107,43 @@ def test_unusable_arrays_are_refused_with_an_image_error(pixels):
 def test_resolution_must_be_positive():
     with pytest.raises(ImageError):
         clean_page(np.full((100, 100), 255, np.uint8), 0)
+
+
+def test_page_the_network_is_unsure_of_is_turned_by_the_text_check():
+    """The network's doubt is forced; the real PP-OCRv4 check then decides."""
+    page = np.ascontiguousarray(np.rot90(pages.corpus_page("naps2/notblank.jpg"), -1))
+    settings = CleanSettings(
+        min_orientation_confidence=1.01, orientation_check=check_orientation_by_text
+    )
+
+    result = clean_page(page, 300, settings)
+
+    assert (result.orientation, result.orientation_by) == (270, "check")
+    assert result.orientation_confident
+    assert result.image.shape[:2] == (page.shape[1], page.shape[0])
+
+
+def test_without_a_check_an_unsure_page_is_left_as_fed_and_flagged():
+    page = np.ascontiguousarray(np.rot90(pages.corpus_page("naps2/notblank.jpg"), -1))
+
+    result = clean_page(page, 300, CleanSettings(min_orientation_confidence=1.01))
+
+    assert (result.orientation, result.orientation_confident) == (0, False)
+    assert result.orientation_by == "network"
+    assert result.orientation_reason.startswith("unsure")
+    assert result.image.shape[:2] == page.shape[:2]
+
+
+def test_an_unsure_check_leaves_the_page_flagged():
+    """A page of specks: neither the network nor the text check can tell."""
+    page = np.full((3508, 2480), 245, np.uint8)
+    page[1700:1760, 1200:1230] = 30
+    page[400:430, 300:340] = 40
+    settings = CleanSettings(orientation_check=check_orientation_by_text)
+
+    result = clean_page(page, 300, settings)
+
+    assert not result.blank, "two marks of ink are content"
+    assert (result.orientation, result.orientation_confident) == (0, False)
+    assert (result.orientation_reason, result.orientation_by) == ("no text", "network")
+    assert result.image.shape == page.shape

@@ -23,6 +23,8 @@ from station.preprocess._orientation import (
     estimate_orientation,
 )
 
+from . import pages
+
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "orientation"
 FONT = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
 FONT_SC = 2
@@ -97,6 +99,18 @@ def test_every_turn_of_a_real_page_is_detected(
     assert estimate.degrees == (360 - turn_deg) % 360, (
         f"{name} turned {turn_deg}° clockwise must be turned back by "
         f"{(360 - turn_deg) % 360}°, got {estimate}"
+    )
+
+
+@pytest.mark.parametrize("turn_deg", [0, 90, 180, 270])
+def test_near_blank_sheet_of_four_small_lines_is_turned_right(turn_deg: int) -> None:
+    """A separator sheet: four lines of 7 pt print, faint stripes, nothing else."""
+    page = turned(pages.corpus_page("naps2/notblank.jpg"), turn_deg)
+
+    estimate = estimate_orientation(page, 300.0)
+
+    assert (estimate.degrees, estimate.confident) == ((360 - turn_deg) % 360, True), (
+        str(estimate)
     )
 
 
