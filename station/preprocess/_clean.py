@@ -4,9 +4,10 @@ The steps run in that order on a reduced copy (about 150 dpi): the border first,
 that neither the paper level nor the skew search sees the scanner's surround;
 blankness next, so that a blank page is never rotated by an angle read from dust;
 then the orientation (a page fed sideways or upside down is turned by a quarter or
-half turn when the model is sure, and left as it is otherwise); the skew last,
-measured inside the kept region. Only the final crop, turn and rotation touch the
-full-resolution pixels, once each.
+half turn when the network is sure; otherwise a slower second opinion may be
+asked, and without a sure answer the page is left as it is and flagged); the skew
+last, measured inside the kept region. Only the final crop, turn and rotation touch
+the full-resolution pixels, once each.
 
 The rotation keeps the page's size, so on a page tilted by more than a few degrees
 whatever lies within a few millimetres of the corners is turned out of the picture
