@@ -39,10 +39,6 @@ _BAND_SHARE = 0.6
 #: share of it is dark from a corner and the rest holds no ink.
 _CORNER_BAND_SHARE = 0.15
 
-#: Ink pixels a row or column of a corner band may hold outside the band (mm): the
-#: blurred end of the band itself.
-_CORNER_INK_MM = 1.5
-
 #: Width of a light line the scanner may leave outside the dark surround.
 _LEAD_MM = 1.5
 
@@ -79,19 +75,22 @@ def border_box(page: Analysis) -> tuple[int, int, int, int]:
 
     marked = (page.darkness >= INK_DARKNESS) | dark
     reach = math.ceil(page.px(_EDGE_MARGIN_MM)) + 1
-    tolerance = page.px(_CORNER_INK_MM)
+    # Sides trimmed to a corner band take no mostly-dark band after it: such a
+    # row may be mostly dark only because of the text beside the corner band.
+    cornered = {"top": False, "bottom": False, "left": False, "right": False}
     for _ in range(3):
         before = (top, bottom, left, right)
-        window = dark[top:bottom, left:right]
-        rows = _band_rows(
-            window, marked[top:bottom, left:right], lead, tolerance, reach
+        rows, corner = _band_rows(
+            dark[top:bottom, left:right], marked[top:bottom, left:right], lead, reach
         )
-        top, bottom = _trim(rows, top, lead)
-        window = dark[top:bottom, left:right]
-        cols = _band_rows(
-            window.T, marked[top:bottom, left:right].T, lead, tolerance, reach
+        top, bottom = _trim(rows, corner, top, lead, cornered, ("top", "bottom"))
+        cols, corner = _band_rows(
+            dark[top:bottom, left:right].T,
+            marked[top:bottom, left:right].T,
+            lead,
+            reach,
         )
-        left, right = _trim(cols, left, lead)
+        left, right = _trim(cols, corner, left, lead, cornered, ("left", "right"))
         if (top, bottom, left, right) == before:
             break
 
@@ -132,39 +131,62 @@ def to_input_box(
 
 
 def _band_rows(
-    dark: np.ndarray, marked: np.ndarray, lead: int, tolerance: float, reach: int
-) -> np.ndarray:
-    """Return per row a band share: its dark share, or 1 for a clean corner band.
+    dark: np.ndarray, marked: np.ndarray, lead: int, reach: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return per row its dark share, and whether it is part of a clean corner band.
 
     A row is a corner band when its dark pixels form one run of at least
     ``_CORNER_BAND_SHARE`` of it from one of its ends (a corner of the page, with
-    the rows before it; a light lead of ``lead`` pixels allowed) and no row within
-    ``reach`` of it holds more than ``tolerance`` marked pixels (ink or dark)
-    outside such a run: the margin trimmed past a band's end must not reach ink.
+    the rows before it; a light lead of ``lead`` pixels allowed), and neither it
+    nor any row within ``reach`` of it holds a marked pixel (ink of any colour, or
+    dark) farther than ``reach`` from such a run: the blurred end of the band is
+    allowed, a page number in red or pale grey is not, and the margin trimmed past
+    a band's end cannot reach ink.
     """
     length = dark.shape[1]
-    share = dark.mean(axis=1)
     count = dark.sum(axis=1)
     first = np.argmax(dark, axis=1)
     last = length - 1 - np.argmax(dark[:, ::-1], axis=1)
     run = (count > 0) & (last - first + 1 == count)
     run &= (first <= lead) | (last >= length - 1 - lead)
-    outside = marked.sum(axis=1) - np.where(run, count, 0)
-    dirty = (outside > tolerance).astype(np.uint8)
+    index = np.arange(length)
+    near_run = (index >= (first - reach)[:, np.newaxis]) & (
+        index <= (last + reach)[:, np.newaxis]
+    )
+    near_run &= run[:, np.newaxis]
+    dirty = (marked & ~near_run).any(axis=1).astype(np.uint8)
     near_dirty = cv2.dilate(dirty[:, np.newaxis], np.ones((2 * reach + 1, 1), np.uint8))
     corner = run & (count >= _CORNER_BAND_SHARE * length) & (near_dirty[:, 0] == 0)
-    return np.where(corner, 1.0, share)
+    return dark.mean(axis=1), corner
 
 
-def _trim(share: np.ndarray, offset: int, lead: int) -> tuple[int, int]:
+def _trim(
+    share: np.ndarray,
+    corner: np.ndarray,
+    offset: int,
+    lead: int,
+    cornered: dict[str, bool],
+    sides: tuple[str, str],
+) -> tuple[int, int]:
     """Return the first and past-the-last index, plus ``offset``, outside edge bands.
 
-    A band may start up to ``lead`` entries in from the edge: some scanners leave a
-    light line of a few pixels outside the dark surround.
+    A band is a run of rows mostly dark (``_BAND_SHARE``), or a run of clean corner
+    rows; the two kinds are not joined, and a side once trimmed to a corner band
+    (recorded in ``cornered`` under the names in ``sides``) takes only corner
+    rows after it. A band may start up to ``lead`` entries in from the edge: some
+    scanners leave a light line of a few pixels outside the dark surround.
     """
     dark = share >= _BAND_SHARE
-    start = _band_length(dark, lead)
-    end = len(dark) - _band_length(dark[::-1], lead)
+    ends = []
+    for side, rows_dark, rows_corner in (
+        (sides[0], dark, corner),
+        (sides[1], dark[::-1], corner[::-1]),
+    ):
+        mostly = 0 if cornered[side] else _band_length(rows_dark, lead)
+        clean = _band_length(rows_corner, lead)
+        cornered[side] = cornered[side] or clean > mostly
+        ends.append(max(mostly, clean))
+    start, end = ends[0], len(dark) - ends[1]
     if end <= start:
         return offset, offset + len(dark)
     return offset + start, offset + end

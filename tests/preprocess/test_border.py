@@ -72,7 +72,7 @@ def test_black_bars_printed_on_the_page_are_content():
 
 
 def _corner_block(page: np.ndarray, top: int, width_mm: float, height_share: float):
-    """Paint a dark block along the left edge from row ``top``, of a share of the height."""
+    """Paint a dark block down the left edge from row ``top``, a share of the height."""
     out = page.copy()
     out[top : top + round(page.shape[0] * height_share), : pages.px(width_mm, 300)] = 10
     return out
@@ -160,3 +160,36 @@ def test_neutral_dark_surround_of_a_colour_scan_is_cropped():
 
     assert 90 <= x <= 90 + pages.px(1.0, 150)
     assert (y, x + w, h) == (0, 1240, 1754)
+
+
+def test_pale_or_coloured_mark_in_the_rows_of_a_corner_band_is_kept():
+    """A blue page number at the top right, in the rows of a top-left corner band."""
+    page = np.full((3508, 2480, 3), 245, np.uint8)
+    for row in range(900, 3200, 80):
+        page[row : row + 30, 250:2200] = 20
+    page[:300, :800] = 40
+    page[140:162, 2250:2254] = (0, 0, 200)  # a thin "1" ...
+    page[140:162, 2270:2274] = (0, 0, 200)  # ... and "1"
+
+    x, y, w, h = find_border(page, 300)
+
+    kept = page[y : y + h, x : x + w]
+    blue = (kept[..., 2] == 200) & (kept[..., 0] == 0)
+    assert blue.sum() == 2 * 22 * 4, (x, y, w, h)
+
+
+def test_text_below_a_corner_band_is_not_joined_to_it():
+    """The band and the first letters' stems below it together fill 60 % of a column."""
+    page = np.full((3508, 2480), 245, np.uint8)
+    page[:1500, :700] = 30
+    for row in range(100, 1500, 60):
+        page[row - 25 : row, 850:2000] = 20
+    clean = page.copy()
+    for row in range(1800, 1800 + 30 * 55, 55):
+        page[row - 30 : row, 300:306] = 20
+        page[row - 30 : row, 330:2000:40] = 20
+
+    x, _, _, _ = find_border(page, 300)
+
+    text = (page != clean)[:, :x]
+    assert x <= 300 and not text.any(), x
