@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,6 +16,8 @@ from station._worker import check_orientation_by_text
 from station.documents import Receipt, ReceiptDocument, load_catalog
 from station.preprocess import CleanSettings, clean_page
 from station.queue import Batch, Document, Outbox, Page, open_database
+
+log = logging.getLogger(__name__)
 
 
 def preprocess_files(
@@ -29,8 +32,12 @@ def preprocess_files(
             check_orientation_by_text if config.preprocess.orientation_check else None
         ),
     )
+    written: set[Path] = set()
     for path in files:
         started = time.perf_counter()
+        if path.exists() and not path.is_file():
+            yield {"input": str(path), "error": "not a regular file; give image files"}
+            continue
         try:
             decoded = decode_image(path, config.capture.max_pixels)
         except StationError as exc:
@@ -48,6 +55,10 @@ def preprocess_files(
         except StationError as exc:
             yield {"input": str(path), "error": exc.message}
             continue
+        except Exception as exc:  # one page's fault must not end the others
+            log.exception("%s: cleaning failed", path)
+            yield {"input": str(path), "error": f"cleaning failed: {exc!r}"}
+            continue
         record: dict[str, Any] = {
             "input": str(path),
             "skew_deg": round(result.skew_deg, 3),
@@ -64,7 +75,14 @@ def preprocess_files(
             "ms": round((time.perf_counter() - started) * 1000.0, 1),
         }
         if out is not None:
+            # Two inputs of one name (a.jpg, a.png, or from two folders) must not
+            # overwrite each other's page.
             target = out / (path.stem + ".png")
+            number = 1
+            while target in written:
+                number += 1
+                target = out / f"{path.stem}-{number}.png"
+            written.add(target)
             write_durably(target, encode_png(result.image, page_dpi))
             record["output"] = str(target)
         yield record

@@ -41,7 +41,9 @@ def decode_image(
     """Decode a page image into an RGB or grey ``uint8`` array.
 
     Colour stays colour (red seals and red headers are part of a court document);
-    palette, bilevel and 16-bit images become 8-bit grey or RGB.
+    palette, bilevel and 16-bit images become 8-bit grey or RGB, and transparent
+    parts white paper. A file of several pages (a multi-page TIFF) is refused
+    rather than read as its first page.
     """
     label = name or (str(data) if isinstance(data, Path) else "image")
     raw = data.read_bytes() if isinstance(data, Path) else data
@@ -75,6 +77,12 @@ def decode_image(
             f"{label}: cannot be decoded ({exc}); the file is corrupt or truncated"
         ) from exc
 
+    frames = getattr(image, "n_frames", 1)
+    if frames > 1:
+        raise ImageError(
+            f"{label}: the file holds {frames} pages; the station takes one page per "
+            "file, so split it first (for a TIFF: tiffsplit)"
+        )
     return DecodedPage(pixels=_to_array(image), dpi=_declared_dpi(image))
 
 
@@ -97,8 +105,15 @@ def _to_array(image: Image.Image) -> np.ndarray:
             top = 65535.0 if wide.max(initial=0) > 255 else 255.0
             return np.clip(wide * 255.0 / top, 0, 255).astype(np.uint8)
         return np.asarray(image.convert("L"))
-    if image.mode == "LA":
-        return np.asarray(image.convert("L"))
+    if image.mode in ("LA", "La", "RGBA", "RGBa", "PA") or (
+        image.mode == "P" and "transparency" in image.info
+    ):
+        # Transparent parts are paper: laid on white, not on the black that
+        # dropping the alpha channel leaves.
+        rgba = image.convert("RGBA")
+        paper = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        flat = Image.alpha_composite(paper, rgba)
+        return np.asarray(flat.convert("L" if image.mode in ("LA", "La") else "RGB"))
     return np.asarray(image.convert("RGB"))
 
 

@@ -194,7 +194,11 @@ def _expand(paths: tuple[Path, ...]) -> list[Path]:
     type=click.Path(path_type=Path, file_okay=False),
     help="Write the cleaned pages here.",
 )
-@click.option("--dpi", type=float, help="Resolution when the file does not say.")
+@click.option(
+    "--dpi",
+    type=click.FloatRange(min=1.0, max=4800.0),
+    help="Resolution when the file does not say.",
+)
 @click.pass_obj
 def preprocess(
     obj: _Context,
@@ -206,6 +210,13 @@ def preprocess(
     """Straighten, trim and check page images for blankness."""
     from station._commands import preprocess_files
 
+    if out is not None:
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise click.UsageError(
+                f"--out {out}: cannot make the folder: {exc}"
+            ) from exc
     failed = 0
     for record in preprocess_files(list(files), out, dpi, obj.config()):
         failed += "error" in record

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from PIL import Image
+
 from tests.conftest import sample
 
 
@@ -74,3 +76,47 @@ def test_preprocess_turns_a_sideways_page_upright(tmp_path: Path) -> None:
     assert record["orientation_confident"] is True
     with Image.open(tmp_path / "out" / "sideways.png") as cleaned:
         assert cleaned.height > cleaned.width, "the cleaned page is upright again"
+
+
+def test_preprocess_keeps_going_past_odd_inputs(tmp_path: Path) -> None:
+    """A tiny page claiming 2400 dpi, a folder, and two pages of one name."""
+    tiny = tmp_path / "tiny.png"
+    Image.new("L", (8, 8), 255).save(tiny, dpi=(2400, 2400))
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "deskew-2.png").write_bytes(sample("deskew-2.png").read_bytes())
+    out = tmp_path / "out"
+
+    result = _station(
+        "preprocess",
+        "--json",
+        "--out",
+        str(out),
+        str(tiny),
+        str(other),
+        str(sample("deskew-2.png")),
+        str(other / "deskew-2.png"),
+    )
+
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert result.returncode == 2, result.stderr
+    assert len(records) == 4, result.stderr
+    assert records[0]["blank"] is True, "eight white pixels are a blank page"
+    assert "not a regular file" in records[1]["error"]
+    outputs = {records[2]["output"], records[3]["output"]}
+    assert {Path(o).name for o in outputs} == {"deskew-2.png", "deskew-2-2.png"}
+
+
+def test_preprocess_output_folder_that_cannot_be_made_is_a_usage_error(
+    tmp_path: Path,
+) -> None:
+    plain = tmp_path / "file"
+    plain.write_text("x")
+
+    result = _station(
+        "preprocess", "--out", str(plain / "out"), str(sample("deskew-2.png"))
+    )
+
+    assert result.returncode == 2
+    assert "cannot make the folder" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -78,3 +78,37 @@ def test_write_durably_leaves_no_temporary_file(tmp_path: Path) -> None:
     write_durably(target, b"newer")
     assert target.read_bytes() == b"newer"
     assert [p.name for p in target.parent.iterdir()] == ["page.png"]
+
+
+def test_transparent_background_becomes_white_paper() -> None:
+    image = Image.new("RGBA", (200, 100), (0, 0, 0, 0))
+    image.paste((10, 10, 10, 255), (50, 40, 150, 60))
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+
+    pixels = decode_image(buffer.getvalue()).pixels
+
+    assert pixels.shape == (100, 200, 3)
+    assert pixels[0, 0].tolist() == [255, 255, 255]
+    assert pixels[50, 100].tolist() == [10, 10, 10]
+
+
+def test_grey_with_alpha_stays_grey_on_white() -> None:
+    image = Image.new("LA", (100, 100), (0, 0))
+    image.paste((30, 255), (10, 10, 20, 20))
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+
+    pixels = decode_image(buffer.getvalue()).pixels
+
+    assert pixels.shape == (100, 100)
+    assert (pixels[0, 0], pixels[15, 15]) == (255, 30)
+
+
+def test_multi_page_tiff_is_refused_not_read_as_its_first_page() -> None:
+    pages = [Image.new("L", (64, 64), value) for value in (255, 0, 128)]
+    buffer = io.BytesIO()
+    pages[0].save(buffer, "TIFF", save_all=True, append_images=pages[1:])
+
+    with pytest.raises(ImageError, match="holds 3 pages"):
+        decode_image(buffer.getvalue())

@@ -222,7 +222,11 @@ def _find_lines(engine: RapidEngine, grey: np.ndarray, dpi: float) -> list[_Line
     """Text lines of the page, most line-like first, from two detection passes."""
     height, width = grey.shape
     scale = min(1.0, DETECT_DPI / dpi, (DETECT_MEGAPIXELS * 1e6 / grey.size) ** 0.5)
-    size = (max(32, round(width * scale)), max(32, round(height * scale)))
+    size = (round(width * scale), round(height * scale))
+    if min(size) < 32:
+        # A strip narrower than a line of text at this scale: nothing to read, and
+        # blowing it up to DB's least size would cost gigabytes on a long one.
+        return []
     small = cv2.resize(grey, size, interpolation=cv2.INTER_AREA)
     to_page = np.array([width / size[0], height / size[1]], np.float32)
 

@@ -23,6 +23,9 @@ log = logging.getLogger(__name__)
 #: nearest to reaching it, and pages scanned coarser are analysed as they are.
 ANALYSIS_DPI = 150.0
 
+#: Highest resolution a page may claim; beyond it the number is an error, not a scan.
+MAX_DPI = 4800.0
+
 #: Width of the window over which the paper's local brightness is taken. Wider than
 #: any pen stroke or bold heading stroke (about 1.5 mm), narrow enough to follow the
 #: shading of a fold or of a book's gutter.
@@ -55,8 +58,10 @@ def check_page(pixels: np.ndarray, dpi: float) -> None:
         raise ImageError(f"page must be H×W grey or H×W×3 RGB, not {pixels.shape}")
     if min(pixels.shape[:2]) < 8:
         raise ImageError(f"page of {pixels.shape[1]}×{pixels.shape[0]} px is too small")
-    if not dpi > 0:
-        raise ImageError(f"resolution must be a positive dpi, not {dpi!r}")
+    if not 0 < dpi <= MAX_DPI:
+        raise ImageError(
+            f"resolution must be a dpi between 0 and {MAX_DPI:g}, not {dpi!r}"
+        )
 
 
 @dataclass(frozen=True)
@@ -133,7 +138,9 @@ def analyse(pixels: np.ndarray, dpi: float) -> Analysis:
     which OpenCV averages ten times faster than a fractional one.
     """
     check_page(pixels, dpi)
-    factor = max(1, round(dpi / ANALYSIS_DPI))
+    # A page too small for the whole reduction (a few pixels claiming thousands of
+    # dpi) is reduced only as far as it stays eight pixels on its shorter side.
+    factor = max(1, min(round(dpi / ANALYSIS_DPI), min(pixels.shape[:2]) // 8))
     small = pixels
     if factor > 1:
         small = cv2.resize(

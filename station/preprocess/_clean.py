@@ -44,6 +44,9 @@ from station.preprocess._skew import SkewEstimate, skew_of
 log = logging.getLogger(__name__)
 
 
+#: Probability below which the network rules out a turn a second opinion offers.
+_MIN_NETWORK_SUPPORT = 0.1
+
 #: A second opinion on a page's orientation: given the page (its border trimmed)
 #: and its dpi, the clockwise turn that makes it upright, and whether it is sure.
 OrientationCheck = Callable[[np.ndarray, float], OrientationEstimate]
@@ -155,7 +158,7 @@ def clean_page(
         if not turn.confident and settings.orientation_check is not None:
             second = settings.orientation_check(image, dpi)
             log.debug("network unsure (%s); second opinion %s", turn.reason, second)
-            if second.confident:
+            if second.confident and _network_allows(turn, second.degrees):
                 turn, decided_by = second, "check"
     if turn.confident and turn.degrees:
         image = np.ascontiguousarray(np.rot90(image, k=-turn.degrees // 90))
@@ -192,6 +195,21 @@ def clean_page(
         orientation_reason=turn.reason,
         orientation_by=decided_by,
     )
+
+
+def _network_allows(turn: OrientationEstimate, degrees: int) -> bool:
+    """Tell whether the network gives a second opinion's answer any support.
+
+    PP-OCRv4 reads upright Chinese set in vertical columns as horizontal text
+    turned a quarter, and is sure of it; the network, which judges the characters
+    themselves, then gives that quarter turn almost nothing, and the page stays
+    flagged rather than turned wrongly. When the network read nothing (too few
+    marks), only a half turn is taken from the second opinion: a lone vertical
+    title would otherwise be turned on its side.
+    """
+    if not turn.support:
+        return degrees in (0, 180)
+    return turn.support[degrees // 90] >= _MIN_NETWORK_SUPPORT
 
 
 def rotate(pixels: np.ndarray, skew_deg: float, fill: tuple[int, ...]) -> np.ndarray:

@@ -116,6 +116,9 @@ class OrientationEstimate:
         confident: False when the page must be flagged for review and not turned.
         reason: ``"ok"``, or why the answer is not trusted.
         ms: time taken by the whole estimate, in milliseconds.
+        support: the network's probability for each clockwise turn to upright
+            (0, 90, 180, 270), empty when it read no windows. A second opinion
+            the network gives almost no support to is not taken.
     """
 
     degrees: int
@@ -123,6 +126,7 @@ class OrientationEstimate:
     confident: bool
     reason: str
     ms: float
+    support: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -135,11 +139,15 @@ class Patches:
         glyph_px: larger side of the median mark at the input's resolution, or 0
             when the page has too few marks to measure.
         reason: ``"ok"`` or why no windows were cut.
+        in_lines: the windows were chosen from marks in text lines; False when
+            the page has no recognisable lines and all character-sized marks were
+            used (a few large words, or a drawing).
     """
 
     pixels: np.ndarray
     glyph_px: float
     reason: str
+    in_lines: bool = True
 
 
 def estimate_orientation(
@@ -173,6 +181,7 @@ def estimate_orientation(
     best = int(np.argmax(mean))
     confidence = float(mean[best])
     degrees = (360 - _TURNS_DEG[best]) % 360
+    support = tuple(float(mean[(4 - k) % 4]) for k in range(4))
     log.debug(
         "orientation %d° from %d windows, mean probabilities %s, glyph %.1f px",
         degrees,
@@ -181,9 +190,14 @@ def estimate_orientation(
         patches.glyph_px,
     )
     if confidence < min_confidence:
-        return _unsure(confidence, f"unsure: best {degrees}°", started)
+        return _unsure(confidence, f"unsure: best {degrees}°", started, support)
+    if not patches.in_lines:
+        # Without text lines the windows may hold a drawing, whose shapes have no
+        # right way up; the network is then often sure and wrong.
+        reason = f"unsure: no text lines, best {degrees}°"
+        return _unsure(confidence, reason, started, support)
     ms = (time.perf_counter() - started) * 1000
-    return OrientationEstimate(degrees, confidence, True, "ok", ms)
+    return OrientationEstimate(degrees, confidence, True, "ok", ms, support)
 
 
 def vote(probabilities: np.ndarray) -> np.ndarray:
@@ -226,7 +240,7 @@ def cut_patches(
     """
     if page is None:
         page = analyse(pixels, dpi)
-    centres, glyph = _character_marks(page)
+    centres, glyph, in_lines = _character_marks(page)
     if len(centres) < MIN_MARKS:
         return Patches(_empty(), 0.0, "no text")
 
@@ -237,7 +251,8 @@ def cut_patches(
 
     level = _ink_level(page)
     cuts = [_cut(page.darkness, box, level) for box in boxes]
-    return Patches(np.stack(cuts)[..., np.newaxis], glyph / page.scale, "ok")
+    pixels = np.stack(cuts)[..., np.newaxis]
+    return Patches(pixels, glyph / page.scale, "ok", in_lines)
 
 
 def classify(pixels: np.ndarray) -> np.ndarray:
@@ -314,8 +329,8 @@ def _load_network() -> _Network:
     return _Network(interpreter)
 
 
-def _character_marks(page: Analysis) -> tuple[np.ndarray, float]:
-    """Return the centres of character-sized marks in text lines, and their size.
+def _character_marks(page: Analysis) -> tuple[np.ndarray, float, bool]:
+    """Return the centres of character-sized marks, their size, and if in lines.
 
     The size is the median larger side of those marks (in pixels of the reduced
     page), which a quarter turn does not change, so the text is brought to the
@@ -330,15 +345,16 @@ def _character_marks(page: Analysis) -> tuple[np.ndarray, float]:
     keep = (sides >= page.px(_MARK_MIN_MM)) & (sides <= page.px(_MARK_MAX_MM))
     keep[0] = False
     if not keep.any():
-        return np.empty((0, 2)), 0.0
+        return np.empty((0, 2)), 0.0, False
 
     centres = np.column_stack(
         (stats[:, cv2.CC_STAT_LEFT] + width / 2, stats[:, cv2.CC_STAT_TOP] + height / 2)
     )
     in_lines = keep & _in_text_lines(page, centres, float(np.median(sides[keep])))
-    if in_lines.sum() >= MIN_MARKS:
+    found = bool(in_lines.sum() >= MIN_MARKS)
+    if found:
         keep = in_lines
-    return centres[keep], float(np.median(sides[keep]))
+    return centres[keep], float(np.median(sides[keep])), found
 
 
 def _in_text_lines(page: Analysis, centres: np.ndarray, glyph: float) -> np.ndarray:
@@ -447,6 +463,8 @@ def _empty() -> np.ndarray:
     return np.zeros((0, PATCH_PX, PATCH_PX, 1), np.float32)
 
 
-def _unsure(confidence: float, reason: str, started: float) -> OrientationEstimate:
+def _unsure(
+    confidence: float, reason: str, started: float, support: tuple[float, ...] = ()
+) -> OrientationEstimate:
     ms = (time.perf_counter() - started) * 1000
-    return OrientationEstimate(0, confidence, False, reason, ms)
+    return OrientationEstimate(0, confidence, False, reason, ms, support)

@@ -113,3 +113,13 @@ def test_unsure_answer_says_so_and_keeps_the_page_as_it_is() -> None:
 def test_array_that_is_not_a_page_is_refused() -> None:
     with pytest.raises(OcrError, match="uint8"):
         read_orientation(np.zeros((100, 100), np.float32), 300)
+
+
+def test_long_thin_strip_has_no_text_and_is_not_blown_up() -> None:
+    """Eight pixels tall: DB's least size would make this gigabytes."""
+    strip = np.full((8, 400_000), 250, np.uint8)
+    strip[2:6, ::7] = 0
+
+    found = read_orientation(strip, 300.0)
+
+    assert (found.degrees, found.confident, found.reason) == (0, False, "no text")

@@ -147,3 +147,23 @@ def test_an_unsure_check_leaves_the_page_flagged():
     assert (result.orientation, result.orientation_confident) == (0, False)
     assert (result.orientation_reason, result.orientation_by) == ("no text", "network")
     assert result.image.shape == page.shape
+
+
+def test_lone_vertical_title_upside_down_is_not_turned_sideways_by_the_check():
+    """PP-OCRv4 reads a vertical column as a sideways line; that must not win."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    image = Image.new("L", (2480, 3508), 245)
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.truetype(
+        "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", 117, index=2
+    )
+    for k, char in enumerate("本院受理原告王某诉被告"):
+        draw.text((2068, 295 + k * 129), char, 20, font)
+    page = np.ascontiguousarray(np.asarray(image)[::-1, ::-1])
+    settings = CleanSettings(orientation_check=check_orientation_by_text)
+
+    result = clean_page(page, 300, settings)
+
+    assert result.orientation in (0, 180), "never a quarter turn"
+    assert result.orientation == 180 or not result.orientation_confident

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
@@ -206,3 +207,28 @@ def test_windows_cut_from_the_cleaners_analysis_are_the_same() -> None:
 
 def test_network_is_loaded_once_per_process() -> None:
     assert _network() is _network()
+
+
+def test_page_of_drawn_shapes_without_text_lines_is_not_turned() -> None:
+    """Circles and discs have no right way up; the network must not decide."""
+    rng = np.random.default_rng(33)
+    page = np.full((3508, 2480), 245, np.uint8)
+    for _ in range(2500):
+        x, y = (int(v) for v in rng.integers(0, [2480, 3508]))
+        cv2.circle(page, (x, y), int(rng.integers(6, 25)), 20, int(rng.integers(-1, 4)))
+
+    estimate = estimate_orientation(page, 300.0)
+
+    assert not estimate.confident, str(estimate)
+    assert estimate.degrees == 0
+
+
+def test_page_without_text_lines_is_left_to_the_second_opinion() -> None:
+    """Two handwritten lines join into no text line; the network does not decide."""
+    page = pages.corpus_page("ocrmypdf/kcs.png")
+
+    estimate = estimate_orientation(page, 300.0)
+
+    assert (estimate.degrees, estimate.confident) == (0, False)
+    assert estimate.reason.startswith("unsure: no text lines"), str(estimate)
+    assert len(estimate.support) == 4, "its opinion is still passed on"
