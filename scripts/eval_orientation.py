@@ -418,8 +418,11 @@ def _thresholds(verdicts: list[Verdict], chosen: float) -> None:
         "\nConfidence threshold (mean window probability): confident mistakes, flagged"
     )
     for threshold in (0.4, 0.5, 0.55, 0.6, 0.65, 0.7, 0.8):
+        # best is -1 where the network gave no answer at all (no text, or no
+        # text lines): flagged at every threshold, never wrong.
         wrong = sum(
-            v.best != v.expected and v.confidence >= threshold for v in verdicts
+            v.best not in (-1, v.expected) and v.confidence >= threshold
+            for v in verdicts
         )
         flagged = sum(v.best == -1 or v.confidence < threshold for v in verdicts)
         mark = "  <- default" if abs(threshold - chosen) < 1e-9 else ""
