@@ -197,7 +197,7 @@ def _expand(paths: tuple[Path, ...]) -> list[Path]:
 @click.option(
     "--dpi",
     type=click.FloatRange(min=1.0, max=4800.0),
-    help="Resolution when the file does not say.",
+    help="Resolution when the file does not say (72 and 96 dpi count as unsaid).",
 )
 @click.pass_obj
 def preprocess(
@@ -234,9 +234,16 @@ def _describe(record: dict[str, Any]) -> str:
         f"{record['input']}: skew {record['skew_deg']:+.2f}° "
         f"({'sure' if record['skew_confident'] else 'unsure'}), crop {record['crop']}, "
         f"{'BLANK' if record['blank'] else 'content'}, {record['dpi']} dpi "
-        f"({record['dpi_source']}), turn {record['orientation']}°, "
-        f"{record['ms']:.0f} ms"
+        f"({record['dpi_source']}), {_turn(record)}, {record['ms']:.0f} ms"
     )
+
+
+def _turn(record: dict[str, Any]) -> str:
+    if record["blank"]:
+        return "not turned (blank)"
+    if not record["orientation_confident"]:
+        return f"not turned, flagged ({record['orientation_reason']})"
+    return f"turned {record['orientation']}° (by the {record['orientation_by']})"
 
 
 @cli.command()

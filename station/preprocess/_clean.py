@@ -11,7 +11,8 @@ the full-resolution pixels, once each.
 
 The rotation keeps the page's size, so on a page tilted by more than a few degrees
 whatever lies within a few millimetres of the corners is turned out of the picture
-(a 7° tilt on A4 loses corner triangles about 12 mm deep); text margins are wider.
+(a 7° tilt on A4 loses corner triangles up to about 15 mm deep); text margins are
+wider.
 A page costs about twice its own size in memory while it is cleaned; the decoder's
 pixel limit is what keeps oversize scans (A3 colour at 1200 dpi) out.
 """
@@ -104,7 +105,8 @@ class CleanResult:
         ms: wall time of :func:`clean_page` in milliseconds.
         orientation: clockwise turn (0, 90, 180, 270) applied to make the page
             upright; 0 when the model was unsure.
-        orientation_confidence: the model's confidence in its answer, 0 to 1.
+        orientation_confidence: the confidence, 0 to 1, of whichever decided:
+            the network's mean probability, or the second opinion's margin.
         orientation_confident: False when the page was left as fed for review.
         orientation_reason: ``"ok"``, ``"no text"``, ``"unsure: …"``.
         orientation_by: ``"network"``, or ``"check"`` when the second opinion

@@ -72,7 +72,7 @@ GLYPH_PX = 12.0
 #: outvote the text.
 MAX_PATCHES = 16
 
-#: Fewest windows with text for an answer; fewer is "too little text".
+#: Fewest windows with text for an answer; with fewer the reason is "no text".
 MIN_PATCHES = 2
 
 #: Fewest character-sized marks on a page for it to be judged at all.
