@@ -39,6 +39,10 @@ _BAND_SHARE = 0.6
 #: share of it is dark from a corner and the rest holds no ink.
 _CORNER_BAND_SHARE = 0.15
 
+#: Share of a row that may be dark in short strokes (specks, a frayed edge) away
+#: from its long dark runs for it still to count as a band.
+_STRAY_SHARE = 0.02
+
 #: Width of a light line the scanner may leave outside the dark surround.
 _LEAD_MM = 1.5
 
@@ -133,7 +137,7 @@ def to_input_box(
 def _band_rows(
     dark: np.ndarray, marked: np.ndarray, lead: int, reach: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Return per row its dark share, and whether it is part of a clean corner band.
+    """Return per row its share in long dark runs, and if it is a clean corner band.
 
     A row is a corner band when its dark pixels form one run of at least
     ``_CORNER_BAND_SHARE`` of it from one of its ends (a corner of the page, with
@@ -144,6 +148,7 @@ def _band_rows(
     a band's end cannot reach ink.
     """
     length = dark.shape[1]
+    mostly = _mostly_dark(dark, reach)
     count = dark.sum(axis=1)
     first = np.argmax(dark, axis=1)
     last = length - 1 - np.argmax(dark[:, ::-1], axis=1)
@@ -157,7 +162,27 @@ def _band_rows(
     dirty = (marked & ~near_run).any(axis=1).astype(np.uint8)
     near_dirty = cv2.dilate(dirty[:, np.newaxis], np.ones((2 * reach + 1, 1), np.uint8))
     corner = run & (count >= _CORNER_BAND_SHARE * length) & (near_dirty[:, 0] == 0)
-    return dark.mean(axis=1), corner
+    return mostly, corner
+
+
+def _mostly_dark(dark: np.ndarray, reach: int) -> np.ndarray:
+    """Return per row the share of it in long dark runs, 0 where ink lies outside.
+
+    A scanner's surround crosses a row in one long run; the dark strokes of text
+    in the same row are short and are not counted. A row with more than a few
+    dark strokes away from its long runs (lines of text below a dark band, in the
+    band's columns) is not a band at all: trimming it would cut the text. Grey
+    fringes, as a scanner's edge line has, do not count as strokes.
+    """
+    run = max(3, 4 * reach)
+    dark8 = np.ascontiguousarray(dark, dtype=np.uint8)
+    long = cv2.morphologyEx(dark8, cv2.MORPH_OPEN, np.ones((1, run), np.uint8))
+    near = cv2.dilate(long, np.ones((1, 2 * reach + 1), np.uint8)) > 0
+    stray = (dark & ~near).sum(axis=1)
+    share: np.ndarray = np.where(
+        stray <= _STRAY_SHARE * dark.shape[1], long.mean(axis=1), 0.0
+    )
+    return share
 
 
 def _trim(

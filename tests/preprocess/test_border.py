@@ -193,3 +193,19 @@ def test_text_below_a_corner_band_is_not_joined_to_it():
 
     text = (page != clean)[:, :x]
     assert x <= 300 and not text.any(), x
+
+
+def test_text_below_a_tall_band_in_its_columns_is_kept():
+    """A band down 68 % of the left edge; lines of text below it start 8 mm in."""
+    page = np.full((3508, 2480), 245, np.uint8)
+    page[:2400, : pages.px(25.0, 300)] = 30
+    for row in range(2500, 3400, 60):
+        for x in range(pages.px(8.0, 300), 2000, 36):
+            page[row - 28 : row, x : x + 5] = 20
+            page[row - 6 : row, x : x + 20] = 20
+
+    x, _, _, _ = find_border(page, 300)
+
+    # Only the band's own columns go; the 0.5 mm margin trimmed past its end may
+    # graze the first strokes, never more.
+    assert x <= pages.px(8.5, 300) + 1, f"trimmed to x={x}, into the text"
