@@ -8,10 +8,12 @@ far from the text or three words on an empty page stay where they are.
 A band must cover most (60 %) of a row or column to be trimmed, or, when it runs
 in from a corner (the surround beside a sheet fed askew or placed off the glass),
 at least a sixth of it with nothing but blank paper in the rest: then trimming
-loses no ink. A dark area along the middle of one edge stays in the picture, where
-the blank check ignores it (it touches the edge) and OCR sees a dark area. A dark
-photograph printed to the very edge of a page looks like a band and is trimmed as
-far as it fills most of the page's height.
+loses no ink. Only long dark runs count towards the 60 %, and a row or column
+that also holds dark strokes away from them (text in a band's columns, beyond its
+end) is not trimmed. A dark area along the middle of one edge stays in the
+picture, where the blank check ignores it (it touches the edge) and OCR sees a
+dark area. A dark photograph printed to the very edge of a page looks like a band
+and is trimmed as far as it fills most of the page's height.
 """
 
 from __future__ import annotations
