@@ -84,15 +84,24 @@ def border_box(page: Analysis) -> tuple[int, int, int, int]:
     # Sides trimmed to a corner band take no mostly-dark band after it: such a
     # row may be mostly dark only because of the text beside the corner band.
     cornered = {"top": False, "bottom": False, "left": False, "right": False}
+    across, across_stray = _long_runs(dark, reach, horizontal=True)
+    along, along_stray = _long_runs(dark, reach, horizontal=False)
     for _ in range(3):
         before = (top, bottom, left, right)
+        window = (slice(top, bottom), slice(left, right))
         rows, corner = _band_rows(
-            dark[top:bottom, left:right], marked[top:bottom, left:right], lead, reach
+            dark[window],
+            marked[window],
+            _mostly_dark(across[window], across_stray[window]),
+            lead,
+            reach,
         )
         top, bottom = _trim(rows, corner, top, lead, cornered, ("top", "bottom"))
+        window = (slice(top, bottom), slice(left, right))
         cols, corner = _band_rows(
-            dark[top:bottom, left:right].T,
-            marked[top:bottom, left:right].T,
+            dark[window].T,
+            marked[window].T,
+            _mostly_dark(along[window].T, along_stray[window].T),
             lead,
             reach,
         )
@@ -137,7 +146,7 @@ def to_input_box(
 
 
 def _band_rows(
-    dark: np.ndarray, marked: np.ndarray, lead: int, reach: int
+    dark: np.ndarray, marked: np.ndarray, mostly: np.ndarray, lead: int, reach: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """Return per row its share in long dark runs, and if it is a clean corner band.
 
@@ -150,7 +159,6 @@ def _band_rows(
     a band's end cannot reach ink.
     """
     length = dark.shape[1]
-    mostly = _mostly_dark(dark, reach)
     count = dark.sum(axis=1)
     first = np.argmax(dark, axis=1)
     last = length - 1 - np.argmax(dark[:, ::-1], axis=1)
@@ -167,23 +175,34 @@ def _band_rows(
     return mostly, corner
 
 
-def _mostly_dark(dark: np.ndarray, reach: int) -> np.ndarray:
-    """Return per row the share of it in long dark runs, 0 where ink lies outside.
+def _long_runs(
+    dark: np.ndarray, reach: int, horizontal: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return the long dark runs along rows (or columns), and the dark strokes off them.
 
     A scanner's surround crosses a row in one long run; the dark strokes of text
-    in the same row are short and are not counted. A row with more than a few
-    dark strokes away from its long runs (lines of text below a dark band, in the
-    band's columns) is not a band at all: trimming it would cut the text. Grey
-    fringes, as a scanner's edge line has, do not count as strokes.
+    in the same row are short. Both masks are found once per page and sliced as
+    the trim narrows the page.
     """
     run = max(3, 4 * reach)
-    dark8 = np.ascontiguousarray(dark, dtype=np.uint8)
-    long = cv2.morphologyEx(dark8, cv2.MORPH_OPEN, np.ones((1, run), np.uint8))
-    near = cv2.dilate(long, np.ones((1, 2 * reach + 1), np.uint8)) > 0
-    stray = (dark & ~near).sum(axis=1)
-    share: np.ndarray = np.where(
-        stray <= _STRAY_SHARE * dark.shape[1], long.mean(axis=1), 0.0
-    )
+    shape = (1, run) if horizontal else (run, 1)
+    spread = (1, 2 * reach + 1) if horizontal else (2 * reach + 1, 1)
+    dark8 = dark.astype(np.uint8)
+    long = cv2.morphologyEx(dark8, cv2.MORPH_OPEN, np.ones(shape, np.uint8)) > 0
+    near = cv2.dilate(long.astype(np.uint8), np.ones(spread, np.uint8)) > 0
+    return long, dark & ~near
+
+
+def _mostly_dark(long: np.ndarray, stray: np.ndarray) -> np.ndarray:
+    """Return per row the share of it in long dark runs, 0 where text lies beside.
+
+    A row with more than a few dark strokes away from its long runs (lines of text
+    below a dark band, in the band's columns) is not a band at all: trimming it
+    would cut the text. Grey fringes, as a scanner's edge line has, are not dark
+    and do not count as strokes.
+    """
+    limit = _STRAY_SHARE * long.shape[1]
+    share: np.ndarray = np.where(stray.sum(axis=1) <= limit, long.mean(axis=1), 0.0)
     return share
 
 
