@@ -167,3 +167,13 @@ def test_lone_vertical_title_upside_down_is_not_turned_sideways_by_the_check():
 
     assert result.orientation in (0, 180), "never a quarter turn"
     assert result.orientation == 180 or not result.orientation_confident
+
+
+def test_blank_page_is_not_judged_for_orientation_by_anyone():
+    page = np.full((3508, 2480), 245, np.uint8)
+    settings = CleanSettings(orientation_check=check_orientation_by_text)
+
+    result = clean_page(page, 300, settings)
+
+    assert result.blank
+    assert (result.orientation_reason, result.orientation_by) == ("not asked", "")

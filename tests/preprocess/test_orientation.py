@@ -39,31 +39,17 @@ REAL_PAGES = (
     ("tesseract-ocr_test/8071_093.3B.tif", 300.0, "eng"),
 )
 
-TEN_LINES = (
-    "本院受理原告王某诉被告李某房屋租赁合同纠纷一案后，依法组成合议庭。",
-    "原告诉称，双方于二〇二四年五月签订租赁合同，被告拖欠租金至今未付。",
-    "被告辩称，房屋存在漏水问题，其已多次通知原告维修，故暂停支付租金。",
-    "经审理查明，租赁合同约定租期三年，月租金人民币三千二百元整。",
-    "本院认为，出租人应当履行维修义务，承租人不得以此为由拒付全部租金。",
-    "依照《中华人民共和国民法典》第七百零八条、第七百二十二条之规定，",
-    "判决如下：一、被告于本判决生效之日起十日内支付原告租金一万九千二百元；",
-    "二、驳回原告的其他诉讼请求。案件受理费二百四十元，由被告负担。",
-    "如不服本判决，可以在判决书送达之日起十五日内向本院递交上诉状，",
-    "并按对方当事人的人数提出副本，上诉于市中级人民法院。",
-)
 
-MIXED_LINES = (
-    "申请人 Zhang Wei 于 2025 年 11 月 3 日向本院提交 Notice of Appeal 一份。",
-    "被申请人为 Golden River Trading Co., Ltd.，住所地位于 Hong Kong。",
-    "双方签订的 Sales Contract No. GR-2024-118 约定货款 USD 86,500.00 元。",
-    "合同第 12 条约定 governing law 为中华人民共和国法律，争议由本院管辖。",
-    "申请人提交了 Bill of Lading、Commercial Invoice 及 Packing List 复印件。",
-    "被申请人未在举证期限内提交 written defence，亦未申请延期举证。",
-    "本院认为 the contract is valid and binding，双方均应依约履行。",
-    "依照《中华人民共和国民事诉讼法》第二百七十条规定，裁定如下：",
-    "Application granted. 本裁定书送达后即发生法律效力。",
-    "审判员 刘明  书记员 陈晓  Date: 2026-03-18",
-)
+def _upright_lines() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The ten Chinese lines and the mixed lines, shared with the evaluation script."""
+    text = (FIXTURES / "upright_lines.txt").read_text(encoding="utf-8")
+    chinese, mixed = text.strip().split("\n\n")
+    return tuple(chinese.splitlines()), tuple(mixed.splitlines())
+
+
+#: Ten lines of a Chinese judgement, and a page mixing Chinese and English; none
+#: of their sentences is in the network's training text.
+TEN_LINES, MIXED_LINES = _upright_lines()
 
 
 @functools.lru_cache(maxsize=8)
