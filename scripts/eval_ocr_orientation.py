@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import re
 import sys
 import time
 from collections import Counter
@@ -35,6 +34,9 @@ from PIL import Image
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from train_orientation import manifest_dpi  # noqa: E402
 
 from station.ocr import read_orientation  # noqa: E402
 from station.ocr._orient import DEFAULT_MIN_CONFIDENCE  # noqa: E402
@@ -51,14 +53,6 @@ class CorpusPage:
     dpi: float
     orientation: int  # clockwise turn the upright page was given, per the manifest
     blank: bool
-
-
-def manifest_dpi(value: str) -> float:
-    """The manifest's dpi column ("300 (PDF-declared)", "~200 ..."); unknown is 300."""
-    match = re.search(r"\d+", value)
-    if value.startswith("unknown") or match is None:
-        return 300.0
-    return float(match.group())
 
 
 def corpus_pages(corpus: Path, all_languages: bool) -> list[CorpusPage]:
